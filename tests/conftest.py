@@ -1,0 +1,36 @@
+"""Shared fixtures: small images made on the fly and the two bundled test photos."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+DATA = Path(__file__).parent / "data"
+
+
+@pytest.fixture
+def face_path() -> Path:
+    return DATA / "face_small.png"
+
+
+@pytest.fixture
+def style_path() -> Path:
+    return DATA / "style_small.png"
+
+
+@pytest.fixture
+def gradient_image() -> Image.Image:
+    """A 40×24 RGB image whose pixels are all different, to catch flips and squashes."""
+    y, x = np.mgrid[0:24, 0:40]
+    array = np.stack([x * 6, y * 10, (x + y) * 4], axis=-1).astype(np.uint8)
+    return Image.fromarray(array, "RGB")
+
+
+def read_image(path) -> Image.Image:
+    """Open, decode and close an image file (tests run with ResourceWarning as an error)."""
+    with Image.open(path) as image:
+        image.load()
+        return image

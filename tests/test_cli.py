@@ -1,0 +1,139 @@
+"""The command line: a good run, and one-line errors with exit code 2 and no output for bad input."""
+
+import io
+import json
+
+import pytest
+from PIL import Image
+
+from facestyle.cli import main
+from facestyle.imageio import read_metadata
+from tests.conftest import read_image
+
+
+def _run(argv, capsys):
+    code = main(argv)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_run_writes_image_log_plot_and_intermediates(tmp_path, face_path, style_path, capsys):
+    out = tmp_path / "portrait.png"
+    code, _, err = _run(
+        [
+            "run", str(face_path), str(style_path), "-o", str(out), "--size", "40", "--steps", "4",
+            "--save-every", "2", "--log", str(tmp_path / "costs.csv"), "--plot", str(tmp_path / "costs.png"),
+            "--style-layers", "block1_conv1=0.5,block2_conv1=0.5", "--content-layer", "block4_conv2",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert read_image(out).size == (30, 40)
+    settings = read_metadata(out)["settings"]
+    assert settings["steps"] == 4 and settings["style_layers"] == {"relu1_1": 0.5, "relu2_1": 0.5}
+    assert (tmp_path / "portrait.step0002.png").exists() and (tmp_path / "portrait.step0004.png").exists()
+    rows = (tmp_path / "costs.csv").read_text().splitlines()
+    assert rows[0].startswith("step,seconds,") and len(rows) == 5
+    assert read_image(tmp_path / "costs.png").format == "PNG"
+    assert "J=" in err
+
+
+def test_json_log(tmp_path, face_path, style_path, capsys):
+    code, _, err = _run(
+        ["run", str(face_path), str(style_path), "-o", str(tmp_path / "p.jpg"), "--size", "32", "--steps", "2",
+         "--log", str(tmp_path / "costs.json"), "--quiet"],
+        capsys,
+    )
+    assert code == 0, err
+    assert [row["step"] for row in json.loads((tmp_path / "costs.json").read_text())] == [1, 2]
+
+
+def _bad_files(tmp_path):
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    (tmp_path / "text.jpg").write_text("not an image")
+    (tmp_path / "folder").mkdir()
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 200), (10, 200, 30)).save(buffer, "JPEG")
+    (tmp_path / "cut.jpg").write_bytes(buffer.getvalue()[:300])
+    Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
+    from tests.test_imageio import _png_header_only
+
+    (tmp_path / "huge.png").write_bytes(_png_header_only(60_000, 60_000))
+    return {
+        "missing": (tmp_path / "missing.jpg", "does not exist"),
+        "directory": (tmp_path / "folder", "is a directory"),
+        "empty": (tmp_path / "empty.jpg", "empty"),
+        "truncated": (tmp_path / "cut.jpg", "truncated"),
+        "text": (tmp_path / "text.jpg", "not an image"),
+        "tiny": (tmp_path / "dot.png", "1x1"),
+        "huge": (tmp_path / "huge.png", "megapixel"),
+    }
+
+
+@pytest.mark.parametrize("case", ["missing", "directory", "empty", "truncated", "text", "tiny", "huge"])
+def test_bad_content_images(case, tmp_path, style_path, capsys):
+    path, message = _bad_files(tmp_path)[case]
+    out = tmp_path / "out.png"
+    code, stdout, err = _run(["run", str(path), str(style_path), "-o", str(out), "--size", "32", "--steps", "1"], capsys)
+    assert code == 2
+    assert message in err and err.count("\n") == 1 and "Traceback" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--optimizer", "sgd"], "invalid choice: 'sgd'"),
+        (["--style-layers", "relu1_1=-1"], "0 or more"),
+        (["--style-layers", "relu9_9=1"], "unknown VGG-19 layer"),
+        (["--steps", "ten"], "invalid int value"),
+        (["--size", "0"], "size must be between"),
+        (["--alpha", "0", "--beta", "0"], "nothing to optimise"),
+        (["--save-every", "0"], "save-every must be 1 or more"),
+        (["--device", "cuda:0"] , "no CUDA GPU"),
+        (["--weights", "/nonexistent/vgg.pth"], "expected a file with sha256"),
+    ],
+)
+def test_bad_options(extra, message, tmp_path, face_path, style_path, capsys):
+    import torch
+
+    if "cuda:0" in extra and torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    out = tmp_path / "out.png"
+    code, _, err = _run(["run", str(face_path), str(style_path), "-o", str(out), "--size", "32", "--steps", "1", *extra], capsys)
+    assert code == 2
+    assert message in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("output, message", [("missing/out.png", "does not exist"), ("out.gif", "must end in")])
+def test_bad_output_paths(output, message, tmp_path, face_path, style_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, _, err = _run(["run", str(face_path), str(style_path), "-o", output, "--steps", "1"], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1
+
+
+def test_unwritable_output_folder(tmp_path, face_path, style_path, capsys):
+    import os
+
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        if os.access(locked, os.W_OK):
+            pytest.skip("running as a user who can write anywhere (root without restrictions)")
+        code, _, err = _run(["run", str(face_path), str(style_path), "-o", str(locked / "o.png")], capsys)
+        assert code == 2 and "not writable" in err
+    finally:
+        locked.chmod(0o700)
+
+
+def test_version_and_help(capsys):
+    assert main(["--version"]) == 0 and "facestyle 0.1.0" in capsys.readouterr().out
+    assert main(["run", "--help"]) == 0 and "--style-layers" in capsys.readouterr().out
+    assert main([]) == 2 and "required" in capsys.readouterr().err
+
+
+def test_debug_shows_the_traceback(tmp_path, style_path, capsys):
+    code, _, err = _run(["run", str(tmp_path / "nope.jpg"), str(style_path), "-o", str(tmp_path / "o.png"), "--debug"], capsys)
+    assert code == 2 and "Traceback" in err

@@ -1,0 +1,83 @@
+"""End-to-end runs with the real VGG-19 weights on tiny images (a few seconds each)."""
+
+import numpy as np
+import pytest
+import torch
+
+import facestyle
+from facestyle.engine import initial_image, resolve_device
+from facestyle.errors import InputImageError, OptionError
+from facestyle.imageio import load_image, resize_long_side, to_tensor
+from facestyle.objective import build_objective
+from facestyle.settings import make_settings
+from facestyle.vgg import load_vgg19
+from tests.conftest import read_image
+
+
+def test_costs_fall_and_the_result_carries_more_style_than_the_photo(face_path, style_path):
+    events = []
+    result = facestyle.stylize(face_path, style_path, size=64, steps=15, progress=events.append)
+    assert result.image.size == resize_long_side(load_image(face_path), 64).size  # aspect kept: 48×64
+    assert [e.step for e in events] == list(range(1, len(result.history) + 1))
+    first, last = result.history[0]["total"], result.history[-1]["total"]
+    assert last < 0.5 * first
+
+    # Measure the style cost of the content photo itself with the same objective.
+    settings = result.settings
+    encoder = load_vgg19(last_layer="relu5_1")
+    content = to_tensor(resize_long_side(load_image(face_path), 64))
+    style = to_tensor(resize_long_side(load_image(style_path), 64))
+    criterion = build_objective(encoder, content, [style], settings)
+    with torch.no_grad():
+        photo_style = criterion(content)["style"].item()
+        result_style = criterion(to_tensor(result.image))["style"].item()
+    assert result_style < 0.5 * photo_style
+
+
+def test_report_recipe_runs_and_its_j_falls(face_path, style_path):
+    result = facestyle.stylize(face_path, style_path, recipe="report", size=48, steps=30)
+    assert result.settings.optimizer == "adam" and result.settings.content_layer == "relu5_4"
+    assert result.history[-1]["total"] < result.history[0]["total"]
+
+
+def test_same_seed_same_image_bit_for_bit(face_path, style_path):
+    options = dict(size=40, steps=4, optimizer="adam", init="content+noise", seed=7)
+    first = facestyle.stylize(face_path, style_path, **options).image
+    second = facestyle.stylize(face_path, style_path, **options).image
+    other = facestyle.stylize(face_path, style_path, **{**options, "seed": 8}).image
+    assert np.array_equal(np.asarray(first), np.asarray(second))
+    assert not np.array_equal(np.asarray(first), np.asarray(other))
+
+
+def test_accepts_pil_images_and_intermediate_images(face_path, style_path):
+    rendered = []
+    facestyle.stylize(
+        read_image(face_path), read_image(style_path), size=32, steps=2,
+        progress=lambda event: rendered.append(event.image()),
+    )
+    assert len(rendered) == 2 and rendered[0].size == (24, 32)
+
+
+def test_initialisations():
+    content = torch.full((1, 3, 8, 8), 0.5)
+    generator = torch.Generator().manual_seed(0)
+    assert torch.equal(initial_image(content, make_settings(init="content"), generator), content)
+    noisy = initial_image(content, make_settings(init="content+noise", noise=0.25), generator)
+    assert 0 < (noisy - content).abs().max() <= 0.25
+    noise = initial_image(content, make_settings(init="noise"), generator)
+    assert noise.min() >= 0 and noise.max() <= 1 and noise.std() > 0.2
+
+
+def test_bad_inputs_raise_project_errors(tmp_path, style_path):
+    with pytest.raises(InputImageError, match="content image"):
+        facestyle.stylize(tmp_path / "missing.jpg", style_path, size=32, steps=1)
+    with pytest.raises(OptionError, match="unknown optimizer"):
+        facestyle.stylize(style_path, style_path, optimizer="sgd")
+
+
+def test_cuda_without_a_gpu_is_a_clear_error():
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(OptionError, match="no CUDA GPU"):
+        resolve_device("cuda")
+    assert resolve_device("auto").type == "cpu"

@@ -1,0 +1,86 @@
+"""The report's formulas, checked against values computed by hand on tiny tensors."""
+
+import pytest
+import torch
+
+from facestyle.losses import (
+    ContentLoss,
+    StyleLoss,
+    content_cost,
+    gram_matrix,
+    style_layer_cost,
+    total_variation,
+)
+
+
+def test_gram_matrix_of_a_tiny_map_matches_hand_computation():
+    # Two channels over a 1×2 map: a = [[1, 2], [3, 4]] → G = [[1+4, 3+8], [3+8, 9+16]].
+    features = torch.tensor([[[[1.0, 2.0]], [[3.0, 4.0]]]])
+    assert torch.equal(gram_matrix(features), torch.tensor([[[5.0, 11.0], [11.0, 25.0]]]))
+
+
+def test_gram_matrix_keeps_batch_items_apart():
+    a = torch.randn(1, 3, 4, 5)
+    b = torch.randn(1, 3, 4, 5)
+    both = gram_matrix(torch.cat([a, b]))
+    assert torch.allclose(both[0], gram_matrix(a)[0]) and torch.allclose(both[1], gram_matrix(b)[0])
+
+
+def test_content_cost_is_sum_of_squares_over_4_nh_nw_nc():
+    content = torch.zeros(1, 2, 3, 4)
+    generated = torch.ones(1, 2, 3, 4)
+    # 24 differences of 1 → 24 / (4·3·4·2) = 0.25
+    assert content_cost(content, generated).item() == pytest.approx(0.25)
+
+
+def test_style_layer_cost_is_frobenius_over_2_nh_nw_nc_squared():
+    shape = torch.Size([1, 2, 3, 5])
+    style = torch.tensor([[[1.0, 2.0], [2.0, 3.0]]])
+    generated = torch.tensor([[[0.0, 0.0], [2.0, 5.0]]])
+    # ‖diff‖² = 1 + 4 + 0 + 4 = 9 ; (2·3·5·2)² = 3600
+    assert style_layer_cost(style, generated, shape).item() == pytest.approx(9 / 3600)
+
+
+def test_style_loss_module_equals_function_when_sizes_match():
+    style = torch.rand(1, 4, 6, 5)
+    generated = torch.rand(1, 4, 6, 5)
+    module = StyleLoss.from_features("relu1_1", style)
+    expected = style_layer_cost(gram_matrix(style), gram_matrix(generated), generated.shape)
+    assert module({"relu1_1": generated}).item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_style_loss_rescales_the_target_gram_for_another_style_size():
+    # A style map tiled twice has the same statistics per position: its cost against the
+    # untiled map must be ~0, which needs the area rescaling (the raw Grams differ by 2×).
+    style = torch.rand(1, 3, 4, 4)
+    tiled = torch.cat([style, style], dim=-1)
+    module = StyleLoss.from_features("relu1_1", tiled)
+    assert module({"relu1_1": style}).item() == pytest.approx(0.0, abs=1e-10)
+
+
+def test_content_loss_module_equals_function():
+    target, generated = torch.rand(1, 3, 4, 4), torch.rand(1, 3, 4, 4)
+    assert ContentLoss("relu4_2", target)({"relu4_2": generated}) == content_cost(target, generated)
+
+
+def test_total_variation_of_a_step_edge():
+    image = torch.zeros(1, 1, 2, 3)
+    image[..., 2] = 1.0  # one vertical edge: 2 of the 4 horizontal differences are 1
+    assert total_variation(image).item() == pytest.approx(0.5)
+
+
+def test_loss_gradients_are_right_in_double_precision():
+    torch.manual_seed(0)
+    target = torch.rand(1, 2, 3, 3, dtype=torch.float64)
+    style = torch.rand(1, 2, 4, 3, dtype=torch.float64)
+    generated = torch.rand(1, 2, 3, 3, dtype=torch.float64, requires_grad=True)
+    style_loss = StyleLoss.from_features("relu1_1", style)
+    assert torch.autograd.gradcheck(lambda g: content_cost(target, g), (generated,))
+    assert torch.autograd.gradcheck(lambda g: style_loss({"relu1_1": g}), (generated,))
+    assert torch.autograd.gradcheck(total_variation, (generated,))
+
+
+def test_buffers_follow_the_module_and_stay_out_of_state_dict():
+    module = StyleLoss.from_features("relu1_1", torch.rand(1, 2, 3, 3))
+    assert module.state_dict() == {}
+    assert module.double().target.dtype == torch.float64

@@ -1,0 +1,58 @@
+"""The optimisers on problems whose answer is known."""
+
+import torch
+
+from facestyle.optim import Adam, LBFGS
+
+
+def _quadratic(image, scales):
+    def evaluate():
+        value = (scales * (image - 0.3) ** 2).sum()
+        value.backward()
+        return {"total": value.detach()}
+
+    return evaluate
+
+
+def test_lbfgs_solves_an_ill_conditioned_quadratic_with_about_one_evaluation_per_step():
+    image = torch.zeros(1, 3, 4, 4, requires_grad=True)
+    scales = torch.logspace(0, 3, image.numel()).reshape(image.shape)  # condition number 1000
+    optimizer = LBFGS(image, history_size=30)
+    evaluations = 0
+    for _ in range(100):
+        result = optimizer.step(_quadratic(image, scales))
+        evaluations += result.evaluations
+        if result.converged:
+            break
+    assert torch.allclose(image.detach(), torch.full_like(image, 0.3), atol=1e-2)
+    assert evaluations <= 115
+
+
+def test_lbfgs_beats_gradient_descent_scale_on_rosenbrock():
+    x = torch.tensor([[-1.2, 1.0]], requires_grad=True)
+
+    def evaluate():
+        a, b = x[0, 0], x[0, 1]
+        value = (1 - a) ** 2 + 100 * (b - a * a) ** 2
+        value.backward()
+        return {"total": value.detach()}
+
+    optimizer = LBFGS(x, first_step=0.1)
+    for _ in range(200):
+        if optimizer.step(evaluate).converged:
+            break
+    assert torch.allclose(x.detach(), torch.tensor([[1.0, 1.0]]), atol=1e-3)
+
+
+def test_adam_keeps_pixels_in_range():
+    image = torch.full((1, 3, 2, 2), 0.99, requires_grad=True)
+
+    def evaluate():
+        value = -image.sum()  # pushes every pixel up, past 1
+        value.backward()
+        return {"total": value.detach()}
+
+    optimizer = Adam(image, lr=0.5)
+    for _ in range(5):
+        optimizer.step(evaluate)
+    assert image.max().item() <= 1.0

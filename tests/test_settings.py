@@ -1,0 +1,85 @@
+"""Presets, recipes and validation of every option."""
+
+import pytest
+
+from facestyle.errors import OptionError
+from facestyle.settings import STYLE_LAYER_PRESETS, Settings, make_settings, parse_style_layers
+
+
+def test_presets_are_the_reports_table():
+    assert dict(STYLE_LAYER_PRESETS["deep"]) == {
+        "relu1_1": 0.0, "relu2_1": 0.0, "relu3_1": 0.1, "relu4_1": 0.4, "relu5_1": 0.5}
+    assert dict(STYLE_LAYER_PRESETS["balanced"]) == dict.fromkeys(
+        ["relu1_1", "relu2_1", "relu3_1", "relu4_1", "relu5_1"], 0.2)
+    assert dict(STYLE_LAYER_PRESETS["shallow"]) == {
+        "relu1_1": 0.5, "relu2_1": 0.4, "relu3_1": 0.1, "relu4_1": 0.0, "relu5_1": 0.0}
+
+
+def test_custom_weights_accept_the_reports_keras_names():
+    assert parse_style_layers("block1_conv1=0.5,block2_conv1=0.4, block3_conv1=0.1") == (
+        ("relu1_1", 0.5), ("relu2_1", 0.4), ("relu3_1", 0.1))
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("relu1_1=-1", "weights must be 0 or more"),
+        ("relu1_1=0,relu2_1=0", "add up to zero"),
+        ("relu9_1=1", "unknown VGG-19 layer"),
+        ("relu1_1=x", "not LAYER=NUMBER"),
+        ("relu1_1=1,conv1_1=1", "given twice"),
+        ("balancd", "did you mean 'balanced'"),
+    ],
+)
+def test_bad_style_layer_specs_say_what_is_wrong(spec, message):
+    with pytest.raises(OptionError, match=message):
+        parse_style_layers(spec)
+
+
+def test_report_recipe_has_the_reports_values():
+    settings = make_settings(recipe="report")
+    assert (settings.optimizer, settings.lr, settings.steps, settings.init) == ("adam", 0.03, 1001, "content+noise")
+    assert (settings.alpha, settings.beta, settings.content_layer) == (10.0, 40.0, "relu5_4")
+    assert settings.style_layers == STYLE_LAYER_PRESETS["balanced"]
+
+
+def test_explicit_options_override_the_recipe():
+    settings = make_settings(recipe="report", steps=50, beta=80)
+    assert (settings.steps, settings.beta, settings.optimizer) == (50, 80, "adam")
+
+
+def test_report_objective_keeps_facestyles_optimisation():
+    settings = make_settings(objective="report")
+    defaults = Settings()
+    assert (settings.alpha, settings.beta, settings.content_layer) == (10.0, 40.0, "relu5_4")
+    assert (settings.optimizer, settings.steps, settings.init) == (defaults.optimizer, defaults.steps, defaults.init)
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"optimizer": "sgd"}, "unknown optimizer 'sgd'"),
+        ({"init": "contnet"}, "did you mean 'content'"),
+        ({"size": 0}, "size must be between"),
+        ({"steps": -1}, "steps must be between"),
+        ({"alpha": -1.0}, "alpha must be 0 or more"),
+        ({"beta": float("nan")}, "finite"),
+        ({"alpha": 0.0, "beta": 0.0}, "nothing to optimise"),
+        ({"lr": 0.0}, "greater than 0"),
+        ({"device": "tpu"}, "unknown device"),
+        ({"stpes": 3}, "did you mean 'steps'"),
+    ],
+)
+def test_bad_options_are_refused_with_a_hint(options, message):
+    with pytest.raises(OptionError, match=message):
+        make_settings(**options)
+
+
+def test_unknown_recipe_is_refused():
+    with pytest.raises(OptionError, match="unknown recipe"):
+        make_settings(recipe="fast")
+
+
+def test_settings_round_trip_through_a_dict():
+    settings = make_settings(recipe="report", steps=7)
+    assert make_settings(**settings.to_dict()) == settings
