@@ -48,7 +48,7 @@ class Settings:
     content_layer: str = "relu4_2"
     style_layers: LayerWeights = STYLE_LAYER_PRESETS["balanced"]
     alpha: float = 1.0
-    beta: float = 1000.0
+    beta: float = 5.0
     tv_weight: float = 0.0
     # -- optimisation
     optimizer: str = "lbfgs"
