@@ -6,12 +6,13 @@
 """
 
 from .engine import Progress, Result, stylize
-from .errors import FacestyleError, InputImageError, OptionError, OutputError, WeightsError
+from .errors import Cancelled, FacestyleError, InputImageError, OptionError, OutputError, WeightsError
 from .settings import RECIPES, OBJECTIVES, STYLE_LAYER_PRESETS, Settings, make_settings
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Cancelled",
     "FacestyleError",
     "InputImageError",
     "OBJECTIVES",

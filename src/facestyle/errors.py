@@ -23,3 +23,7 @@ class WeightsError(FacestyleError):
 
 class OutputError(FacestyleError):
     """The output cannot be written where the user asked."""
+
+
+class Cancelled(FacestyleError):
+    """Raised from a progress callback to stop a run early; the engine lets it propagate."""
