@@ -79,8 +79,11 @@ class VGG19Features(nn.Module):
         last_layer: str = "relu5_4",
         padding: Padding = "zeros",
         pooling: Literal["max", "avg"] = "max",
+        channels_last: bool = False,
     ) -> None:
         super().__init__()
+        # On GPUs, NHWC convolutions run on tensor cores without layout conversions.
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         if padding not in ("zeros", "reflect"):
             raise OptionError(f"unknown padding '{padding}'; use 'zeros' or 'reflect'")
         if pooling not in ("max", "avg"):
@@ -115,7 +118,7 @@ class VGG19Features(nn.Module):
         if deepest >= len(self.layer_names):
             raise OptionError(f"layer '{LAYER_NAMES[deepest]}' is deeper than this encoder was built for")
         features: dict[str, torch.Tensor] = {}
-        x = self.preprocess(image)
+        x = self.preprocess(image.contiguous(memory_format=self.memory_format))
         pad_mode = "reflect" if self.padding == "reflect" else "constant"
         for position, (name, conv) in enumerate(zip(self.layer_names, self.convs)):
             if position > 0 and name.endswith("_1"):
@@ -144,8 +147,14 @@ def load_vgg19(
     padding: Padding = "zeros",
     pooling: Literal["max", "avg"] = "max",
     device: torch.device | str = "cpu",
+    channels_last: bool = False,
 ) -> VGG19Features:
     """Build a verified VGG-19 feature extractor on ``device`` (weights read once per process)."""
     state_dict = _cached_state_dict(str(resolve_path(VGG19_NORMALISED, weights)))
-    model = VGG19Features(state_dict, last_layer=last_layer, padding=padding, pooling=pooling)
-    return model.to(device)
+    model = VGG19Features(
+        state_dict, last_layer=last_layer, padding=padding, pooling=pooling, channels_last=channels_last
+    )
+    model = model.to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
