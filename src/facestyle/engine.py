@@ -115,6 +115,11 @@ def stylize(
     settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
     started = time.perf_counter()
     device = resolve_device(settings.device)
+    if device.type == "cuda":
+        # Process-wide switches; TF32 runs convolutions on tensor cores at ~10 bits of mantissa.
+        torch.backends.cuda.matmul.allow_tf32 = settings.allow_tf32
+        torch.backends.cudnn.allow_tf32 = settings.allow_tf32
+        torch.backends.cudnn.benchmark = True
     content_image = load_image(content, what="content image")
     style_image = load_image(style, what="style image")
     output_size = resize_long_side(content_image, settings.size).size

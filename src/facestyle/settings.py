@@ -66,6 +66,8 @@ class Settings:
     padding: str = "zeros"
     pooling: str = "max"
     device: str = "auto"
+    #: On CUDA, let convolutions and matmuls use TF32 tensor cores (see BENCHMARKS.md for the error).
+    allow_tf32: bool = True
     weights: str | None = None
     decoder_weights: str | None = None
     # -- names of the presets these settings came from, for the record only
@@ -84,6 +86,8 @@ class Settings:
             _check_int("style_size", self.style_size, 16, 8192)
         _check_int("steps", self.steps, 0, 1_000_000)
         _check_int("seed", self.seed, 0, 2**63 - 1)
+        if not isinstance(self.allow_tf32, bool):
+            raise OptionError(f"allow_tf32 must be true or false, not {self.allow_tf32!r}")
         _check_int("scales", self.scales, 1, 8)
         _check_int("min_size", self.min_size, 16, 8192)
         _check_number("strength", self.strength)
