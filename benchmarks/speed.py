@@ -66,11 +66,12 @@ def _run(kind: str, content: str, style: str, size: int, options: dict, cap: flo
         if cap is not None and time.perf_counter() - started > cap:
             raise Cancelled("time cap")
 
+    capped = False
     try:
         result = facestyle.stylize(content, style, size=size, progress=record, **options)
         image = result.image
     except Cancelled:
-        image = None
+        image, capped = None, True
     seconds = time.perf_counter() - started
     final_j = None
     if kind == "adain":
@@ -78,7 +79,7 @@ def _run(kind: str, content: str, style: str, size: int, options: dict, cap: flo
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     if image is not None and kind != "adain":
         final_j = curve[-1][1]
-    return {"kind": kind, "seconds": seconds, "curve": curve, "final_j": final_j, "peak_mb": peak_mb}
+    return {"kind": kind, "seconds": seconds, "curve": curve, "final_j": final_j, "peak_mb": peak_mb, "capped": capped}
 
 
 def run_in_fresh_process(*args) -> dict:
@@ -198,7 +199,9 @@ def _pair_table(entry: dict, args) -> str:
     rows.append(
         f"\n{args.large_size} px, capped at {args.cap:.0f} s: at {large['equal_time']:.1f} s the report recipe has "
         f"J = {_fmt(large['baseline_j'])} and facestyle J = {_fmt(large['default_j'])} "
-        f"(facestyle finished its whole run in {large['default']['seconds']:.1f} s, peak {large['default']['peak_mb']:.0f} MB)"
+        + (f"(facestyle was stopped at the cap" if large["default"]["capped"] else
+           f"(facestyle finished its whole run in {large['default']['seconds']:.1f} s")
+        + f", peak {large['default']['peak_mb']:.0f} MB)"
     )
     return "\n".join(rows)
 

@@ -119,7 +119,6 @@ def stylize(
         # Process-wide switches; TF32 runs convolutions on tensor cores at ~10 bits of mantissa.
         torch.backends.cuda.matmul.allow_tf32 = settings.allow_tf32
         torch.backends.cudnn.allow_tf32 = settings.allow_tf32
-        torch.backends.cudnn.benchmark = True
     content_image = load_image(content, what="content image")
     style_image = load_image(style, what="style image")
     output_size = resize_long_side(content_image, settings.size).size

@@ -99,7 +99,8 @@ class VGG19Features(nn.Module):
         in_channels = 3
         for name, index in zip(self.layer_names, _STATE_DICT_INDEX):
             out_channels = _CHANNELS[int(name[4])]
-            conv = nn.Conv2d(in_channels, out_channels, 3)
+            # Padding inside the convolution: zero padding then costs no extra pass over memory.
+            conv = nn.Conv2d(in_channels, out_channels, 3, padding=1, padding_mode=padding)
             conv.weight.data.copy_(state_dict[f"{index}.weight"])
             conv.bias.data.copy_(state_dict[f"{index}.bias"])
             convs.append(conv)
@@ -119,7 +120,6 @@ class VGG19Features(nn.Module):
             raise OptionError(f"layer '{LAYER_NAMES[deepest]}' is deeper than this encoder was built for")
         features: dict[str, torch.Tensor] = {}
         x = self.preprocess(image.contiguous(memory_format=self.memory_format))
-        pad_mode = "reflect" if self.padding == "reflect" else "constant"
         for position, (name, conv) in enumerate(zip(self.layer_names, self.convs)):
             if position > 0 and name.endswith("_1"):
                 # A new block starts after a 2×2 pooling; ceil_mode keeps odd borders.
@@ -127,7 +127,7 @@ class VGG19Features(nn.Module):
                     x = F.max_pool2d(x, 2, 2, ceil_mode=True)
                 else:
                     x = F.avg_pool2d(x, 2, 2, ceil_mode=True)
-            x = F.relu(conv(F.pad(x, (1, 1, 1, 1), mode=pad_mode)))
+            x = F.relu(conv(x))
             if name in wanted:
                 features[name] = x
             if position == deepest:
