@@ -75,6 +75,17 @@ def _add_run_command(commands: Any) -> None:
     objective.add_argument("--beta", type=float, help=f"style weight β [{defaults.beta:g}]")
     objective.add_argument("--tv-weight", type=float, help=f"total-variation smoothing weight [{defaults.tv_weight:g}]")
 
+    faces = run.add_argument_group("faces")
+    faces.add_argument(
+        "--face-protect", type=float,
+        help=f"0..1: keep eyes, brows, lips and the face outline closer to the photo [{defaults.face_protect:g}]",
+    )
+    faces.add_argument(
+        "--plain", dest="face_aware", action="store_false", default=None,
+        help="no face guidance: plain Gatys style transfer over the whole image",
+    )
+    faces.add_argument("--save-masks", metavar="FILE", help="write the photo's face region masks as an overlay PNG")
+
     optimisation = run.add_argument_group("optimisation")
     optimisation.add_argument("--optimizer", choices=OPTIMIZERS, help=f"[{defaults.optimizer}]")
     optimisation.add_argument("--steps", type=int, help=f"iterations [{defaults.steps}]")
@@ -102,7 +113,9 @@ def _add_run_command(commands: Any) -> None:
 
 
 #: CLI destinations that are not Settings fields.
-_NOT_SETTINGS = {"content", "style", "output", "save_every", "log", "plot", "quiet", "debug", "handler", "command"}
+_NOT_SETTINGS = {
+    "content", "style", "output", "save_every", "log", "plot", "quiet", "debug", "handler", "command", "save_masks",
+}
 
 
 def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
@@ -126,12 +139,18 @@ def _run(args: argparse.Namespace) -> int:
         check_log_path(args.log)
     if args.plot:
         check_log_path(args.plot, suffixes=(".png",))
+    if args.save_masks:
+        check_log_path(args.save_masks, suffixes=(".png",))
     settings = make_settings(recipe=args.recipe, objective=args.objective, **settings_overrides(args))
     printer = ProgressPrinter(
         total=settings.steps, enabled=not args.quiet, save_every=args.save_every, output=output
     )
     with printer:
         result = stylize(args.content, args.style, settings, progress=printer)
+    for note in result.notes:
+        print(f"facestyle: {note}", file=sys.stderr)
+    if args.save_masks:
+        _save_mask_overlay(args.content, settings.size, args.save_masks)
     save_image(result.image, output, metadata=result.metadata())
     if args.log:
         write_history(result.history, args.log)
@@ -145,6 +164,16 @@ def _run(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _save_mask_overlay(content: str, size: int, path: str) -> None:
+    from .faces import analyse
+    from .imageio import load_image, resize_long_side, save_image
+    from .masks import region_masks, render_mask_overlay
+
+    photo = resize_long_side(load_image(content, what="content image"), size)
+    analysis = analyse(photo)
+    save_image(render_mask_overlay(photo, region_masks(analysis)), path)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from .adain import AdaIN, load_adain
 from .errors import OptionError
+from .guidance import FaceGuide, analyse_pair
 from .imageio import ImageSource, load_image, resize_long_side, resize_to, to_pil, to_tensor
 from .objective import build_objective
 from .optim import make_optimizer
@@ -63,6 +64,8 @@ class Result:
     settings: Settings
     seconds: float
     device: str
+    #: Things the user should be told once, e.g. that no face was found.
+    notes: tuple[str, ...] = ()
 
     @property
     def final_costs(self) -> dict[str, float]:
@@ -128,8 +131,16 @@ def stylize(
         history: list[dict[str, float]] = []
         if progress is not None:
             progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: to_pil(image)))
+        notes: tuple[str, ...] = ()
     else:
-        image, history = _optimise(content_image, style_image, settings, device, progress, started)
+        guide = None
+        if settings.face_aware:
+            guide = analyse_pair(
+                resize_long_side(content_image, settings.size),
+                resize_long_side(style_image, settings.style_size or settings.size),
+            )
+        notes = guide.notes if guide is not None else ()
+        image, history = _optimise(content_image, style_image, settings, device, progress, started, guide)
     output = resize_to(to_pil(image), output_size)
     return Result(
         image=output,
@@ -137,6 +148,7 @@ def stylize(
         settings=settings,
         seconds=time.perf_counter() - started,
         device=str(device),
+        notes=notes,
     )
 
 
@@ -147,6 +159,7 @@ def _optimise(
     device: torch.device,
     progress: ProgressCallback | None,
     started: float,
+    guide: FaceGuide | None = None,
 ) -> tuple[torch.Tensor, list[dict[str, float]]]:
     """Gatys: minimise J over the pixels of G, coarse to fine along the schedule."""
     schedule = make_schedule(settings.size, settings.steps, settings.scales, settings.min_size)
@@ -160,7 +173,7 @@ def _optimise(
         content_tensor = to_tensor(resize_long_side(content_image, scale.size)).to(device)
         style_size = round((settings.style_size or settings.size) * scale.size / settings.size)
         style_tensor = to_tensor(resize_long_side(style_image, max(style_size, 16))).to(device)
-        criterion = build_objective(encoder, content_tensor, [style_tensor], settings)
+        criterion = build_objective(encoder, content_tensor, [style_tensor], settings, guide=guide)
         if image is None:
             image = initial_image(content_tensor, settings, generator, style_image=style_image, device=device)
         else:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from .guidance import DETAIL_LAYER, FaceGuide, guided_style_loss, protected_content_losses, region_weights
 from .losses import ContentLoss, StyleLoss, total_variation
 from .settings import Settings
 from .vgg import VGG19Features
@@ -21,8 +22,8 @@ class Objective(nn.Module):
     def __init__(
         self,
         encoder: VGG19Features,
-        content_losses: list[ContentLoss],
-        style_losses: list[StyleLoss],
+        content_losses: list[nn.Module],
+        style_losses: list[nn.Module],
         style_weights: list[float],
         *,
         alpha: float,
@@ -68,29 +69,64 @@ def build_objective(
     settings: Settings,
     *,
     style_blend: list[float] | None = None,
+    guide: FaceGuide | None = None,
 ) -> Objective:
     """Compute targets from ``content`` (1, 3, H, W) and ``styles`` and return the criterion.
 
     Several style images give one blended Gram target per layer, weighted by ``style_blend``.
+    With a ``guide`` whose photo has a face (and ``settings.face_aware``), style is matched per
+    region and the face features are protected (:mod:`facestyle.guidance`).
     """
     style_layers = settings.active_style_layers()
     content_layer = settings.content_layer
-    content_features = encoder(content, [content_layer])
-    content_losses = [ContentLoss(content_layer, content_features[content_layer])] if settings.alpha else []
+    guided = guide is not None and guide.has_faces and settings.face_aware
+    protect = settings.face_protect if guided else 0.0
+    wanted = [content_layer, *([DETAIL_LAYER] if protect > 0 else []), *(name for name, _ in style_layers)]
+    content_features = encoder(content, wanted)
     blend = style_blend or [1.0 / len(styles)] * len(styles)
-    style_losses = []
-    if settings.beta:
-        per_style = [encoder(style, [name for name, _ in style_layers]) for style in styles]
-        for name, _ in style_layers:
+    per_style = [encoder(style, [name for name, _ in style_layers]) for style in styles] if settings.beta else []
+
+    if guided:
+        assert guide is not None
+        from .masks import feature_mask, region_masks
+
+        size = tuple(content.shape[-2:])
+        content_masks = region_masks(guide.content, size)
+        content_losses = (
+            protected_content_losses(content_features, content_layer, feature_mask(guide.content, size), protect)
+            if settings.alpha
+            else []
+        )
+        weights = region_weights(protect)
+        style_losses = []
+        for name, _ in style_layers if settings.beta else []:
+            per_style_losses = [
+                guided_style_loss(
+                    name,
+                    features[name],
+                    tuple(content_features[name].shape[-2:]),
+                    content_masks,
+                    region_masks(guide.style, tuple(style.shape[-2:])) if guide.style_is_portrait else None,
+                    weights,
+                )
+                for style, features in zip(styles, per_style)
+            ]
+            first = per_style_losses[0]
+            first.targets = sum(w * loss.targets for w, loss in zip(blend, per_style_losses))
+            style_losses.append(first)
+    else:
+        content_losses = [ContentLoss(content_layer, content_features[content_layer])] if settings.alpha else []
+        style_losses = []
+        for name, _ in style_layers if settings.beta else []:
             targets = [StyleLoss.from_features(name, features[name]).target for features in per_style]
             blended = sum(weight * target for weight, target in zip(blend, targets))
             style_losses.append(StyleLoss(name, blended))
-    weights = [weight for _, weight in style_layers] if settings.beta else []
+    weights_per_layer = [weight for _, weight in style_layers] if settings.beta else []
     return Objective(
         encoder,
         content_losses,
         style_losses,
-        weights,
+        weights_per_layer,
         alpha=settings.alpha,
         beta=settings.beta,
         tv_weight=settings.tv_weight,

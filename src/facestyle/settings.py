@@ -52,6 +52,10 @@ class Settings:
     alpha: float = 1.0
     beta: float = 5.0
     tv_weight: float = 0.0
+    #: Region-aware style and face protection when the photo has a face (see guidance.py).
+    face_aware: bool = True
+    #: 0 = style everywhere alike; 1 = strongest protection of eyes, brows, lips and face outline.
+    face_protect: float = 0.5
     # -- optimisation
     optimizer: str = "lbfgs"
     steps: int = 300
@@ -86,6 +90,11 @@ class Settings:
             _check_int("style_size", self.style_size, 16, 8192)
         _check_int("steps", self.steps, 0, 1_000_000)
         _check_int("seed", self.seed, 0, 2**63 - 1)
+        if not isinstance(self.face_aware, bool):
+            raise OptionError(f"face_aware must be true or false, not {self.face_aware!r}")
+        _check_number("face_protect", self.face_protect)
+        if self.face_protect > 1:
+            raise OptionError(f"face_protect must be between 0 and 1, not {self.face_protect}")
         if not isinstance(self.allow_tf32, bool):
             raise OptionError(f"allow_tf32 must be true or false, not {self.allow_tf32!r}")
         _check_int("scales", self.scales, 1, 8)
@@ -142,6 +151,7 @@ OBJECTIVES: dict[str, dict[str, Any]] = {
         "alpha": Settings.alpha,
         "beta": Settings.beta,
         "tv_weight": Settings.tv_weight,
+        "face_aware": Settings.face_aware,
     },
     "report": {
         "content_layer": "relu5_4",
@@ -149,6 +159,7 @@ OBJECTIVES: dict[str, dict[str, Any]] = {
         "alpha": 10.0,
         "beta": 40.0,
         "tv_weight": 0.0,
+        "face_aware": False,
     },
 }
 

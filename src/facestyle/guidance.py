@@ -1,0 +1,145 @@
+"""Face guidance for the objective: region-aware style targets and face protection.
+
+Gatys et al. 2017 ("Controlling Perceptual Factors in Neural Style Transfer") control style spatially
+by computing Gram matrices per region. Here the regions come from the face analysis
+(:mod:`facestyle.masks`): eyes, brows, lips, nose, skin, hair and body, background.
+
+* If the painting is itself a portrait, every region of the photo takes its statistics from the same
+  region of the painting (eyes from the painted eyes, skin from painted skin, background from
+  background). A region the painting lacks falls back to the whole painting.
+* If it is not (a landscape), every region matches the whole painting's statistics, so texture is
+  spread evenly instead of piling up where it fits best, and regions can be weighted.
+
+Face protection ``p`` in [0, 1] raises the content weight over the eyes, brows, lips and face outline
+(``1 + PROTECT_CONTENT_GAIN·p`` at the content layer, plus a finer content term at
+``DETAIL_LAYER`` inside those features) and lowers the style weight of the face regions.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+
+from .losses import RegionStyleLoss, WeightedContentLoss, masked_gram_per_position
+
+#: At p = 1 the content weight over the face features is 1 + this.
+PROTECT_CONTENT_GAIN = 4.0
+#: A shallower layer whose content term (inside the face features only) keeps eyes and lips in place.
+DETAIL_LAYER = "relu3_1"
+#: Weight of that detail term relative to α, at p = 1.
+DETAIL_GAIN = 1.0
+#: How much face protection lowers the style weight of each face region at p = 1.
+STYLE_RELIEF = {"eyes": 0.8, "brows": 0.8, "lips": 0.8, "nose": 0.6, "skin": 0.5}
+#: A region covering less than this share of the image is skipped (too few positions for statistics).
+MIN_REGION_SHARE = 0.002
+#: A style region needs at least this many positions at a layer to be its own target.
+MIN_STYLE_POSITIONS = 4.0
+
+
+@dataclass(frozen=True)
+class FaceGuide:
+    """Face analyses of the photo and the painting, decided once per run."""
+
+    content: object  # FaceAnalysis; typed loosely so this module imports without mediapipe
+    style: object | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def has_faces(self) -> bool:
+        return bool(self.content.faces)
+
+    @property
+    def style_is_portrait(self) -> bool:
+        return self.style is not None and bool(self.style.faces)
+
+
+def analyse_pair(content: Image.Image, style: Image.Image) -> FaceGuide:
+    """Analyse both images (faces, landmarks, person masks) and note what will happen."""
+    from .faces import NO_FACE_NOTICE, analyse
+
+    content_analysis = analyse(content)
+    notes: list[str] = []
+    if not content_analysis.faces:
+        notes.append(NO_FACE_NOTICE)
+        return FaceGuide(content_analysis, None, tuple(notes))
+    style_analysis = analyse(style)
+    return FaceGuide(content_analysis, style_analysis, tuple(notes))
+
+
+def region_weights(protect: float) -> dict[str, float]:
+    """Style weight per region for face protection ``protect`` (1 everywhere at 0)."""
+    from .masks import REGIONS
+
+    return {name: 1.0 - STYLE_RELIEF.get(name, 0.0) * protect for name in REGIONS}
+
+
+def guided_style_loss(
+    layer: str,
+    style_features: torch.Tensor,
+    generated_shape: tuple[int, int],
+    content_masks: dict[str, torch.Tensor],
+    style_masks: dict[str, torch.Tensor] | None,
+    weights: dict[str, float],
+) -> RegionStyleLoss:
+    """A :class:`RegionStyleLoss` for one layer.
+
+    Args:
+        style_features: the painting's activations (1, C, h_s, w_s) at ``layer``.
+        generated_shape: (h, w) of the photo's activations at ``layer``.
+        content_masks: region masks of the photo at full resolution (resized here by area).
+        style_masks: region masks of the painting, or None when it is not a portrait.
+        weights: style weight per region.
+
+    Each region's weight is also multiplied by its share of the image, so with one region the loss is
+    the report's J_style^[ℓ] and small regions do not outweigh the background.
+    """
+    from .masks import resize_masks
+
+    masks = resize_masks(content_masks, generated_shape)
+    device = style_features.device
+    whole = masked_gram_per_position(style_features, torch.ones(style_features.shape[-2:], device=device))[0]
+    small_style = resize_masks(style_masks, style_features.shape[-2:]) if style_masks else {}
+    targets, kept_masks, kept_weights = [], [], []
+    positions = generated_shape[0] * generated_shape[1]
+    for name, mask in masks.items():
+        share = float(mask.sum()) / positions
+        if share < MIN_REGION_SHARE or weights.get(name, 1.0) <= 0:
+            continue
+        style_mask = small_style.get(name)
+        if style_mask is not None and float(style_mask.sum()) >= MIN_STYLE_POSITIONS:
+            target = masked_gram_per_position(style_features, style_mask.to(device))[0]
+        else:
+            target = whole
+        targets.append(target)
+        kept_masks.append(mask.to(device))
+        kept_weights.append(share * weights.get(name, 1.0))
+    return RegionStyleLoss(
+        layer,
+        torch.stack(targets),
+        torch.stack(kept_masks),
+        torch.tensor(kept_weights, device=device, dtype=style_features.dtype),
+    )
+
+
+def protected_content_losses(
+    content_features: dict[str, torch.Tensor],
+    content_layer: str,
+    feature_mask: torch.Tensor,
+    protect: float,
+) -> list[WeightedContentLoss]:
+    """Content terms with face protection: a raised weight map at the content layer, plus a detail
+    term at :data:`DETAIL_LAYER` that only looks at the face features."""
+    from .masks import resize_masks
+
+    losses = []
+    target = content_features[content_layer]
+    small = resize_masks({"f": feature_mask}, target.shape[-2:])["f"].to(target.device)
+    weight_map = (1.0 + PROTECT_CONTENT_GAIN * protect * small)[None, None]
+    losses.append(WeightedContentLoss(content_layer, target, weight_map))
+    if protect > 0 and DETAIL_LAYER in content_features:
+        detail = content_features[DETAIL_LAYER]
+        small = resize_masks({"f": feature_mask}, detail.shape[-2:])["f"].to(detail.device)
+        losses.append(WeightedContentLoss(DETAIL_LAYER, detail, (DETAIL_GAIN * protect * small)[None, None]))
+    return losses
