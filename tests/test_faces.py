@@ -71,6 +71,22 @@ def test_person_mask_covers_the_sitter_not_the_corner(portrait):
     assert person[:10, :10].mean() < 0.5
 
 
+def test_a_person_the_segmentation_misses_gets_a_head_and_shoulders_shape():
+    """On some paintings the segmentation finds nobody; a face there still gets a person around it."""
+    from facestyle.faces import _MODELS, _quiet_native_stderr, _segment_people
+
+    flat = np.full((300, 240, 3), 128, np.uint8)
+    face = Face(Box(90, 60, 150, 120), 0.9, {}, None, None, "detection")
+    with _MODELS.lock, _quiet_native_stderr():
+        person, guessed = _segment_people(flat, [face])
+        nobody, none_guessed = _segment_people(flat, [])
+    assert guessed and not none_guessed and nobody.max() < 0.5
+    assert person[90, 120] > 0.9  # the face
+    assert person[40, 120] > 0.5  # hair above it
+    assert person[250, 120] > 0.9 and person[250, 40] > 0.5  # shoulders below
+    assert person[20, 10] < 0.1 and person[20, 230] < 0.1  # not the top corners
+
+
 def test_results_are_read_only_and_typed(portrait):
     face = portrait.faces[0]
     with pytest.raises(ValueError):

@@ -33,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Mapping
 
 import numpy as np
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter
 
 from .imageio import ImageSource, load_image
 
@@ -80,6 +80,8 @@ _CONFIRM_NME = 0.06
 _DETECTION_ONLY_SCORE = 0.75
 #: (full range?, side in pixels) of the detector passes over the whole image, each run plain and blurred.
 _WHOLE_IMAGE_PASSES = ((False, 96), (False, 128), (True, 128), (True, 192))
+#: Input side of the selfie segmentation model.
+_SEGMENT_SIDE = 256
 _TILE = 512
 _TILE_STRIDE = 256
 #: Each face crop is resized to this many pixels square before meshing.
@@ -252,6 +254,8 @@ class FaceAnalysis:
         person: float32 array (height, width) in [0, 1], read-only: the probability that a pixel
             belongs to a person (face, hair, body), from the selfie segmentation.
         seconds: wall time the analysis took.
+        person_guessed: True when the segmentation found no person on some face (it happens on
+            paintings and engravings) and a soft head-and-shoulders shape around that face was used.
     """
 
     width: int
@@ -259,6 +263,7 @@ class FaceAnalysis:
     faces: tuple[Face, ...]
     person: np.ndarray
     seconds: float = 0.0
+    person_guessed: bool = False
 
     def __post_init__(self) -> None:
         person = np.array(self.person, dtype=np.float32)
@@ -292,13 +297,15 @@ class FaceAnalysis:
                 extra = ", profile"
             parts.append(f"{face.size:.0f} px ({face.source}{extra})")
         noun = "face" if len(self.faces) == 1 else "faces"
-        return f"{len(self.faces)} {noun}: {'; '.join(parts)} ({self.width}x{self.height}, {self.seconds:.2f} s)"
+        guessed = ", person shape guessed" if self.person_guessed else ""
+        return f"{len(self.faces)} {noun}: {'; '.join(parts)} ({self.width}x{self.height}{guessed}, {self.seconds:.2f} s)"
 
     def to_dict(self) -> dict:
         return {
             "width": self.width,
             "height": self.height,
             "faces": [face.to_dict() for face in self.faces],
+            "person_guessed": self.person_guessed,
             "seconds": round(self.seconds, 3),
         }
 
@@ -329,8 +336,8 @@ def analyse(image: ImageSource, *, max_faces: int = _DEFAULT_MAX_FACES, min_scor
     height, width = rgb.shape[:2]
     with _MODELS.lock, _quiet_native_stderr():
         faces = _find_faces(rgb, max_faces=max_faces, min_score=min_score)
-        person = _MODELS.segment(rgb)
-    return FaceAnalysis(width, height, tuple(faces), person, time.perf_counter() - started)
+        person, guessed = _segment_people(rgb, faces)
+    return FaceAnalysis(width, height, tuple(faces), person, time.perf_counter() - started, guessed)
 
 
 # --- the search --------------------------------------------------------------------------------
@@ -485,6 +492,74 @@ def _mesh_one_crop(rgb: np.ndarray, box: Box, margin: float, blur: bool) -> np.n
         if overlap > best_iou:
             best, best_iou = landmarks, overlap
     return best
+
+
+def _segment_people(rgb: np.ndarray, faces: list[Face]) -> tuple[np.ndarray, bool]:
+    """Person probability (H, W) float32, and whether a template had to stand in for it.
+
+    The selfie segmentation sees the image at 256 × 256, where a second or a small person is a few
+    pixels tall and is lost. So it also runs on a crop around every face that is small next to the
+    image (the head and the body below it), and the larger probability wins. On some paintings and
+    engravings (the straw-hat van Gogh, the Droeshout Shakespeare) it finds no person at all, even
+    on the face; there a soft head-and-shoulders shape around the face stands in for it.
+    """
+    height, width = rgb.shape[:2]
+    picture = Image.fromarray(rgb)
+    person = _segment_scaled(picture)
+    for face in faces:
+        size = face.size
+        cx = face.box.center[0]
+        x0, x1 = max(0, int(cx - 2.0 * size)), min(width, int(cx + 2.0 * size))
+        y0, y1 = max(0, int(face.box.y0 - 1.0 * size)), min(height, int(face.box.y1 + 3.0 * size))
+        if (x1 - x0) * (y1 - y0) > 0.5 * width * height or x1 - x0 < 8 or y1 - y0 < 8:
+            continue
+        local = _segment_scaled(picture.crop((x0, y0, x1, y1)))
+        np.maximum(person[y0:y1, x0:x1], local, out=person[y0:y1, x0:x1])
+    guessed = False
+    for face in faces:
+        box = face.box
+        inside = person[max(0, int(box.y0)) : max(1, int(box.y1)), max(0, int(box.x0)) : max(1, int(box.x1))]
+        if inside.size and float(inside.mean()) < 0.5:
+            np.maximum(person, _head_and_shoulders(face, width, height), out=person)
+            guessed = True
+    return person, guessed
+
+
+def _head_and_shoulders(face: Face, width: int, height: int) -> np.ndarray:
+    """A soft person shape for one face: an ellipse for the head and hair, a widening body below."""
+    scale = min(1.0, 256 / max(width, height))
+    w, h = max(1, round(width * scale)), max(1, round(height * scale))
+    size = face.size * scale
+    cx, cy = face.box.center[0] * scale, face.box.center[1] * scale
+    chin = face.box.y1 * scale
+    layer = Image.new("L", (w, h), 0)
+    draw = ImageDraw.Draw(layer)
+    draw.ellipse((cx - 0.8 * size, cy - 1.05 * size, cx + 0.8 * size, cy + 0.85 * size), fill=255)
+    draw.polygon(
+        [
+            (cx - 0.35 * size, chin - 0.2 * size),
+            (cx + 0.35 * size, chin - 0.2 * size),
+            (cx + 1.6 * size, chin + 1.2 * size),
+            (cx + 1.8 * size, h + size),
+            (cx - 1.8 * size, h + size),
+            (cx - 1.6 * size, chin + 1.2 * size),
+        ],
+        fill=255,
+    )
+    layer = layer.filter(ImageFilter.GaussianBlur(max(0.5, 0.1 * size)))
+    return np.asarray(layer.resize((width, height), Image.Resampling.BILINEAR), dtype=np.float32) / 255.0
+
+
+def _segment_scaled(picture: Image.Image) -> np.ndarray:
+    """Segment ``picture`` shrunk (antialiased) to the model's 256 pixels; the mask at picture size."""
+    scale = min(1.0, _SEGMENT_SIDE / max(picture.size))
+    small = picture
+    if scale < 1:
+        small = picture.resize((max(1, round(picture.width * scale)), max(1, round(picture.height * scale))), Image.Resampling.LANCZOS)
+    mask = _MODELS.segment(np.ascontiguousarray(np.asarray(small)))
+    if small.size != picture.size:
+        mask = np.asarray(Image.fromarray(mask, "F").resize(picture.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    return np.clip(mask, 0.0, 1.0)
 
 
 def _yaw(points: np.ndarray) -> float:
