@@ -138,6 +138,15 @@ def test_a_tiny_face_in_a_large_image_is_found_with_landmarks():
     assert pasted.contains(face.point("nose_tip")) and pasted.contains(face.right_eye_center)
 
 
+def test_a_tilted_head_is_found_and_not_mistaken_for_a_turned_one(portrait):
+    rotated = load_image(PORTRAIT).rotate(90, expand=True)
+    analysis = analyse(rotated)
+    assert len(analysis.faces) == 1
+    face = analysis.faces[0]
+    assert face.has_mesh and not face.is_profile
+    assert face.yaw == pytest.approx(portrait.faces[0].yaw, abs=8)
+
+
 def test_a_grayscale_photo_works():
     with Image.open(GRAY) as image:
         assert image.mode == "L"

@@ -563,9 +563,11 @@ def _segment_scaled(picture: Image.Image) -> np.ndarray:
 
 
 def _yaw(points: np.ndarray) -> float:
-    """Head yaw in degrees from 3-D landmarks (478, 3): the angle of the cheek-to-cheek line in x-z."""
+    """Head yaw in degrees from 3-D landmarks (478, 3): how far the cheek-to-cheek line leaves the
+    image plane. Measured against its length *in* the plane, so a tilted (rolled) head is not
+    mistaken for a turned one."""
     across = points[LANDMARKS["face_left"]] - points[LANDMARKS["face_right"]]
-    return float(np.degrees(np.arctan2(across[2], across[0])))
+    return float(np.degrees(np.arctan2(across[2], np.hypot(across[0], across[1]))))
 
 
 def _padded_crop(rgb: np.ndarray, x0: int, y0: int, x1: int, y1: int) -> np.ndarray:
