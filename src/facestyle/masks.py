@@ -493,8 +493,9 @@ def _draw_faces(overlay: Image.Image, analysis: FaceAnalysis) -> None:
     for face in analysis.faces:
         face = face.scaled(sx, sy)
         draw.rectangle(face.box.as_tuple(), outline=(255, 255, 255), width=line)
-        if face.landmarks is not None:
-            dot = max(0.5, face.interocular / 250 if face.interocular else 0.5)
+        # On a small face the 478 dots would hide the masks they are drawn over.
+        if face.landmarks is not None and face.interocular >= 40:
+            dot = max(0.5, face.interocular / 250)
             for x, y in face.landmarks:
                 draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=(255, 255, 255))
         label = f"{face.score:.2f}" + ("" if face.yaw is None else f" yaw {face.yaw:+.0f}")
