@@ -6,17 +6,19 @@ the CPU: BlazeFace detection (short- and full-range), the face mesh with refined
 ``faces`` are :class:`Face` objects (box, score, named keypoints, landmarks in pixels), never raw
 arrays with magic column numbers.
 
-How the faces are found, and why:
+How the faces are found, and why (docs/faces.md has the measurements):
 
-1. The face mesh runs on the whole image (``static_image_mode``, several faces). Its own detector is
-   the short-range BlazeFace, which sees the image at 128 × 128 and so misses faces that are small in
-   a large photo.
-2. Both BlazeFace detectors run on the whole image; in a large image the full-range one also runs on
-   overlapping tiles, so a face of 30–60 px in a 1500 px photo is still seen.
-3. A detection that no mesh face covers is cropped with a margin, upscaled and meshed on its own; the
-   landmarks are mapped back to the photo. A face the mesh cannot fit (a strict profile, a face turned
-   away, a sketchy drawing) is kept as a detection-only face (``landmarks is None``). A face found only
-   on a tile is kept only when the mesh confirms it, because tiles of texture give false alarms.
+1. Both BlazeFace detectors (short range, full range) run on copies of the image already shrunk,
+   with antialiasing, to their input size, plain and blurred: mediapipe's own resize aliases
+   engraving lines, brush strokes and grain into noise and then misses faces. A large image is also
+   cut into tiles, so a face of 30 px in a 1400 px photo is seen.
+2. Each detection is cropped square with a margin, resized to 192 px and meshed there (the mesh's own
+   detector is the short-range one, reliable at that size); the landmarks are mapped back. A weak
+   detection is kept only if a plain and a blurred crop give the same mesh, because texture (a dark
+   coat, a patterned robe) fools the detector. A strong detection the mesh cannot fit is kept
+   without landmarks (``landmarks is None``).
+3. The selfie segmentation gives the person mask: on the whole image, again around each small face,
+   and, where it sees nobody on a face (some paintings), a soft head-and-shoulders shape.
 
 Coordinates are pixels of the analysed image, x to the right and y down. "Left" and "right" are the
 *person's* own (mediapipe's convention): the left eye is on the image's right in a frontal photo.
@@ -356,8 +358,6 @@ def _find_faces(rgb: np.ndarray, *, max_faces: int, min_score: float) -> list[Fa
     height, width = rgb.shape[:2]
     faces: list[Face] = []
     for found in _detect_all(rgb, min_score):
-        if len(faces) >= max_faces:
-            break
         if any(face.box.iou(found.box) > _SAME_FACE_IOU for face in faces):
             continue
         # A weak detection (low score, seen by few passes) must give the same mesh twice: texture
@@ -372,7 +372,7 @@ def _find_faces(rgb: np.ndarray, *, max_faces: int, min_score: float) -> list[Fa
         elif strong and not found.from_tile and found.score >= max(min_score, _DETECTION_ONLY_SCORE):
             faces.append(Face(found.box, found.score, found.keypoints, None, None, "detection"))
     faces.sort(key=lambda face: face.box.area, reverse=True)
-    return faces
+    return faces[:max_faces]
 
 
 def _detect_all(rgb: np.ndarray, min_score: float) -> list[_Detection]:
