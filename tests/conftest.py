@@ -1,4 +1,4 @@
-"""Shared fixtures: small images made on the fly and the two bundled test photos."""
+"""Shared fixtures: small images made on the fly and the bundled test photos."""
 
 from __future__ import annotations
 
@@ -19,6 +19,24 @@ def face_path() -> Path:
 @pytest.fixture
 def style_path() -> Path:
     return DATA / "style_small.png"
+
+
+@pytest.fixture
+def portrait_path() -> Path:
+    """A colour studio portrait, 192×256, one frontal face of about 80 px."""
+    return DATA / "face_koch_256.jpg"
+
+
+@pytest.fixture
+def gray_portrait_path() -> Path:
+    """A grayscale (mode L) JPEG portrait, 181×256."""
+    return DATA / "face_washington_gray_256.jpg"
+
+
+@pytest.fixture
+def painted_portrait_path() -> Path:
+    """Vermeer's Girl with a Pearl Earring, 222×256: a painted face in three-quarter view."""
+    return DATA / "style_vermeer_256.jpg"
 
 
 @pytest.fixture

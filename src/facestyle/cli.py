@@ -36,6 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
     _add_run_command(commands)
+    _add_inspect_command(commands)
     return parser
 
 
@@ -110,6 +111,90 @@ def _add_run_command(commands: Any) -> None:
     outputs.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
     outputs.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
     run.set_defaults(handler=_run)
+
+
+def _add_inspect_command(commands: Any) -> None:
+    inspect = commands.add_parser(
+        "inspect",
+        help="find the faces of a photo, or measure how much a result distorts them",
+        description=(
+            "With CONTENT alone: list its faces. With CONTENT and RESULT: say whether each face of CONTENT is "
+            "still detected in RESULT, and its landmark error NME (mean distance of the 478 face-mesh landmarks "
+            "divided by the distance between the outer eye corners; RESULT is resized to CONTENT's size first)."
+        ),
+    )
+    inspect.add_argument("content", help="the face photo")
+    inspect.add_argument("result", nargs="?", help="a stylised result of CONTENT")
+    inspect.add_argument("--json", action="store_true", default=False, help="print JSON instead of text")
+    inspect.add_argument("--overlay", metavar="FILE", help="also write CONTENT's face-region masks over it to FILE.png")
+    inspect.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    inspect.set_defaults(handler=_inspect)
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    import json
+
+    from .distortion import landmark_nme
+    from .faces import analyse
+    from .imageio import check_output_path, load_image, save_image
+    from .masks import region_masks, render_mask_overlay
+
+    overlay_path = None
+    if args.overlay:
+        overlay_path = check_output_path(args.overlay)
+        if overlay_path.suffix.lower() != ".png":
+            raise OptionError(f"--overlay '{overlay_path}' must end in .png")
+    # Read both images before the slow part, so a bad RESULT fails at once.
+    content = load_image(args.content, what="content image")
+    result = None if args.result is None else load_image(args.result, what="result image")
+    analysis = analyse(content)
+    report = None if result is None else landmark_nme(content, result, content_analysis=analysis)
+    if overlay_path is not None:
+        save_image(render_mask_overlay(content, region_masks(analysis), analysis=analysis), overlay_path)
+
+    if args.json:
+        data: dict[str, Any] = {"content": {"path": args.content, **analysis.to_dict()}}
+        if report is not None:
+            data["result"] = {"path": args.result, **report.to_dict()}
+        print(json.dumps(data, indent=2))
+        return 0
+    print(f"content {args.content}: {analysis.summary()}")
+    for index, face in enumerate(analysis.faces, 1):
+        print(f"  face {index}: {_describe_face(face)}")
+    if report is None:
+        return 0
+    noun = "face" if report.result_faces == 1 else "faces"
+    print(f"result {args.result}: {report.result_faces} {noun} found (compared at {report.width}x{report.height})")
+    if not report.faces:
+        print("  nothing to compare: the content has no face")
+    for distortion in report.faces:
+        if not distortion.detected:
+            verdict = "NOT detected in the result"
+        elif distortion.nme is None:
+            verdict = "detected in the result, but without landmarks on both sides: no NME"
+        else:
+            verdict = f"detected in the result, NME {distortion.nme:.4f}"
+        print(f"  face {distortion.index + 1}: {verdict}")
+    if report.mean_nme is not None:
+        print(
+            f"face detected: {'yes' if report.face_detected else 'no'}; NME mean {report.mean_nme:.4f}, "
+            f"max {report.max_nme:.4f} (478 landmarks / outer-eye-corner distance)"
+        )
+    else:
+        print(f"face detected: {'yes' if report.face_detected else 'no'}; NME not measurable")
+    return 0
+
+
+def _describe_face(face: Any) -> str:
+    x0, y0, x1, y1 = face.box.as_tuple()
+    text = f"box ({x0:.0f}, {y0:.0f})-({x1:.0f}, {y1:.0f}), score {face.score:.2f}"
+    if face.has_mesh:
+        text += f", 478 landmarks, inter-ocular {face.interocular:.1f} px, yaw {face.yaw:+.0f} deg"
+        if face.is_profile:
+            text += " (turned: landmarks less reliable)"
+    else:
+        text += ", no landmarks (the mesh could not fit this face)"
+    return text
 
 
 #: CLI destinations that are not Settings fields.
