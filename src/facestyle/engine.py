@@ -95,6 +95,7 @@ def stylize(
     progress: ProgressCallback | None = None,
     recipe: str | None = None,
     objective: str | None = None,
+    face_guide: FaceGuide | None = None,
     **options: Any,
 ) -> Result:
     """Paint ``content`` (a face photo) in the style of ``style`` (a painting).
@@ -108,6 +109,8 @@ def stylize(
             :class:`~facestyle.errors.Cancelled` from it to stop the run.
         recipe: ``"report"`` for the report's objective and optimisation.
         objective: ``"report"`` for the report's objective with facestyle's optimisation.
+        face_guide: face analyses of the photo and painting at ``settings.size`` from
+            :func:`facestyle.guidance.analyse_pair`, to skip analysing them again (benchmarks, studio).
 
     Returns:
         :class:`Result` with the PIL image (the size of the resized content photo) and the history.
@@ -133,8 +136,8 @@ def stylize(
             progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: to_pil(image)))
         notes: tuple[str, ...] = ()
     else:
-        guide = None
-        if settings.face_aware:
+        guide = face_guide
+        if settings.face_aware and guide is None:
             guide = analyse_pair(
                 resize_long_side(content_image, settings.size),
                 resize_long_side(style_image, settings.style_size or settings.size),

@@ -1,0 +1,223 @@
+"""Face benchmark: do faces stay faces? Plain Gatys against facestyle's face-aware default.
+
+All bundled face photos × five styles (two portraits, one drawing, two non-portraits) at 512 px,
+with the same steps for both modes. For every result: is a face still detected, the landmark NME
+against the photo (mean distance of the 478 landmarks / inter-ocular distance), the style cost
+reached (the plain, whole-image J_style of the default objective, measured the same way for both
+modes), and the time. Writes a table to BENCHMARKS.md and a contact sheet PNG.
+
+It runs in three phases, which the default command chains; they can also run on different machines
+(render on a GPU, analyse and measure on the CPU):
+
+    python benchmarks/faces.py                            # everything, here
+    python benchmarks/faces.py prepare --work DIR         # face analyses → DIR/analyses.pkl
+    python benchmarks/faces.py render --work DIR          # stylise every pair, both modes → DIR/*.png
+    python benchmarks/faces.py measure --work DIR         # NME, style cost, tables, contact sheet
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import pickle
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+IMAGES = ROOT.parent / "shared" / "images"
+RESULTS = ROOT / "benchmarks" / "results"
+
+STYLES = {
+    "vermeer": "styles/style_vermeer_girl_with_a_pearl_earring_1665.jpg",  # portrait
+    "vangogh": "styles/style_vangogh_selfportrait_1889.jpg",  # portrait
+    "rembrandt_etching": "styles/style_drawing_rembrandt_young_man_velvet_cap_etching_1637.jpg",  # drawing
+    "starry_night": "styles/style_vangogh_starry_night_1889.jpg",  # non-portrait
+    "great_wave": "styles/style_hokusai_great_wave_1831.jpg",  # non-portrait
+}
+MODES = {"plain": {"face_aware": False}, "face-aware": {}}
+
+
+def faces() -> dict[str, Path]:
+    return {path.stem.split("_", 2)[2]: path for path in sorted((IMAGES / "faces").glob("*.jpg"))}
+
+
+def prepare(work: Path, size: int) -> None:
+    """Analyse every photo and painting once, at the size they are stylised at."""
+    from facestyle.guidance import analyse_pair
+    from facestyle.imageio import load_image, resize_long_side
+
+    guides = {}
+    for face_name, face_path in faces().items():
+        photo = resize_long_side(load_image(face_path), size)
+        for style_name, style_rel in STYLES.items():
+            painting = resize_long_side(load_image(IMAGES / style_rel), size)
+            guides[face_name, style_name] = analyse_pair(photo, painting)
+        print(f"analysed {face_name}", flush=True)
+    (work / "analyses.pkl").write_bytes(pickle.dumps(guides))
+
+
+def render(work: Path, size: int, steps: int | None, device: str) -> None:
+    """Stylise every pair in both modes with the analyses from :func:`prepare`."""
+    import torch
+
+    import facestyle
+
+    guides = pickle.loads((work / "analyses.pkl").read_bytes())
+    timings = {}
+    options = {"size": size, "device": device, **({"steps": steps} if steps else {})}
+    facestyle.stylize(next(iter(faces().values())), IMAGES / STYLES["vermeer"], size=64, steps=2, device=device,
+                      face_aware=False)  # warm-up
+    for face_name, face_path in faces().items():
+        for style_name, style_rel in STYLES.items():
+            for mode, extra in MODES.items():
+                if device.startswith("cuda"):
+                    torch.cuda.synchronize()
+                started = time.perf_counter()
+                result = facestyle.stylize(face_path, IMAGES / style_rel, face_guide=guides[face_name, style_name],
+                                           **options, **extra)
+                if device.startswith("cuda"):
+                    torch.cuda.synchronize()
+                seconds = time.perf_counter() - started
+                result.image.save(work / f"{face_name}__{style_name}__{mode}.png")
+                timings[f"{face_name}__{style_name}__{mode}"] = seconds
+                print(f"{face_name:28s} {style_name:18s} {mode:10s} {seconds:6.2f} s", flush=True)
+    machine = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{platform.machine()}, {os.cpu_count()} cores"
+    (work / "timings.json").write_text(json.dumps({"machine": machine, "device": device, "size": size,
+                                                   "steps": steps, "seconds": timings}, indent=1))
+
+
+def measure(work: Path, size: int) -> str:
+    """NME and face detection per result, the plain style cost, tables and the contact sheet."""
+    import facestyle
+    from facestyle.distortion import landmark_nme
+    from facestyle.imageio import load_image, resize_long_side
+
+    guides = pickle.loads((work / "analyses.pkl").read_bytes())
+    timing = json.loads((work / "timings.json").read_text())
+    rows = []
+    for face_name, face_path in faces().items():
+        photo = resize_long_side(load_image(face_path), size)
+        for style_name, style_rel in STYLES.items():
+            guide = guides[face_name, style_name]
+            for mode in MODES:
+                key = f"{face_name}__{style_name}__{mode}"
+                result = work / f"{key}.png"
+                report = landmark_nme(photo, result, content_analysis=guide.content)
+                style_cost = facestyle.measure_costs(photo, IMAGES / style_rel, result, size=size, face_aware=False)["style"]
+                rows.append({"face": face_name, "style": style_name, "mode": mode,
+                             "detected": report.face_detected, "nme": report.mean_nme,
+                             "style_cost": style_cost, "seconds": timing["seconds"][key]})
+            print(f"measured {face_name} × {style_name}", flush=True)
+    (work / "measurements.json").write_text(json.dumps(rows, indent=1))
+    _contact_sheet(work, RESULTS / "faces_sheet.jpg")
+    return _markdown(rows, timing)
+
+
+def _markdown(rows: list[dict], timing: dict) -> str:
+    lines = [
+        f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}), "
+        f"{timing['size']} px, {timing['steps'] or 'default'} steps for both modes; analysis and measurement on the "
+        f"2-core CPU. Command: `python benchmarks/faces.py`. NME = mean distance of the 478 landmarks between photo "
+        "and result / inter-ocular distance (outer eye corners); style cost = whole-image J_style of the default "
+        "objective, measured identically for both modes.",
+        "",
+        "| mode | face detected | median NME | worst NME | median style cost | median seconds |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    summary = {}
+    for mode in MODES:
+        mine = [r for r in rows if r["mode"] == mode]
+        nmes = [r["nme"] for r in mine if r["nme"] is not None]
+        summary[mode] = {
+            "detected": sum(r["detected"] for r in mine) / len(mine),
+            "median_nme": statistics.median(nmes) if nmes else None,
+            "worst_nme": max(nmes) if nmes else None,
+            "style": statistics.median(r["style_cost"] for r in mine),
+            "seconds": statistics.median(r["seconds"] for r in mine),
+        }
+        s = summary[mode]
+        lines.append(f"| {mode} | {s['detected']:.0%} ({sum(r['detected'] for r in mine)}/{len(mine)}) | "
+                     f"{_f(s['median_nme'])} | {_f(s['worst_nme'])} | {s['style']:.4g} | {s['seconds']:.2f} |")
+    ratio = summary["face-aware"]["style"] / summary["plain"]["style"]
+    lines += ["", f"Face-aware style cost / plain style cost (medians): **{ratio:.2f}×**.", "",
+              "Per style (median NME plain → face-aware; worst face-aware):", "",
+              "| style | plain median NME | face-aware median NME | face-aware worst | style cost ratio |",
+              "|---|---:|---:|---:|---:|"]
+    for style in STYLES:
+        def pick(mode, key, rows=rows, style=style):
+            return [r[key] for r in rows if r["style"] == style and r["mode"] == mode and r[key] is not None]
+        lines.append(
+            f"| {style} | {_f(statistics.median(pick('plain', 'nme')))} | {_f(statistics.median(pick('face-aware', 'nme')))} | "
+            f"{_f(max(pick('face-aware', 'nme')))} | "
+            f"{statistics.median(pick('face-aware', 'style_cost')) / statistics.median(pick('plain', 'style_cost')):.2f} |")
+    lines += ["", "Contact sheet (rows: faces; columns: plain / face-aware for each style): "
+              "[benchmarks/results/faces_sheet.jpg](benchmarks/results/faces_sheet.jpg)"]
+    return "\n".join(lines)
+
+
+def _f(value) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def _contact_sheet(work: Path, path: Path, cell: int = 160) -> None:
+    from PIL import Image, ImageDraw
+
+    names = list(faces())
+    columns = [(style, mode) for style in STYLES for mode in MODES]
+    label = 28
+    sheet = Image.new("RGB", (cell * len(columns), label + cell * len(names)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for c, (style, mode) in enumerate(columns):
+        draw.text((c * cell + 4, 2), style, fill="black")
+        draw.text((c * cell + 4, 14), mode, fill="gray" if mode == "plain" else "darkgreen")
+    for r, face in enumerate(names):
+        for c, (style, mode) in enumerate(columns):
+            with Image.open(work / f"{face}__{style}__{mode}.png") as image:
+                image.thumbnail((cell, cell))
+                sheet.paste(image, (c * cell + (cell - image.width) // 2, label + r * cell + (cell - image.height) // 2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(path, quality=88)
+
+
+def _replace_section(path: Path, name: str, body: str) -> None:
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("phase", nargs="?", choices=["all", "prepare", "render", "measure"], default="all")
+    parser.add_argument("--work", type=Path, default=RESULTS / "faces_work")
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--steps", type=int, default=None, help="steps for both modes [facestyle's default]")
+    parser.add_argument("--device", default="auto")
+    args = parser.parse_args(argv)
+    args.work.mkdir(parents=True, exist_ok=True)
+    if args.device == "auto":
+        import torch
+
+        args.device = "cuda" if torch.cuda.is_available() else "cpu"
+    if args.phase in ("all", "prepare"):
+        prepare(args.work, args.size)
+    if args.phase in ("all", "render"):
+        render(args.work, args.size, args.steps, args.device)
+    if args.phase in ("all", "measure"):
+        markdown = measure(args.work, args.size)
+        print(markdown)
+        _replace_section(ROOT / "BENCHMARKS.md", "faces", markdown)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

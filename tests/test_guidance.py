@@ -1,0 +1,64 @@
+"""Face guidance in the objective: region-aware style and face protection, end to end on small images."""
+
+import pytest
+import torch
+
+import facestyle
+from facestyle.guidance import analyse_pair, guided_style_loss, region_weights
+from facestyle.imageio import load_image, resize_long_side
+from facestyle.masks import REGIONS
+
+
+@pytest.fixture
+def face_256(request):
+    return request.path.parent / "data" / "face_koch_256.jpg"
+
+
+@pytest.fixture
+def vermeer_256(request):
+    return request.path.parent / "data" / "style_vermeer_256.jpg"
+
+
+def test_face_aware_run_protects_features_and_matches_regions(face_256, vermeer_256):
+    result = facestyle.stylize(face_256, vermeer_256, size=96, steps=4, scales=1)
+    assert result.notes == ()
+    assert {"content.relu4_2", "content.relu3_1"} <= set(result.history[-1])  # the detail term is on
+
+
+def test_plain_mode_and_protect_zero_have_no_detail_term(face_256, vermeer_256):
+    plain = facestyle.stylize(face_256, vermeer_256, size=64, steps=2, scales=1, face_aware=False)
+    unprotected = facestyle.stylize(face_256, vermeer_256, size=64, steps=2, scales=1, face_protect=0.0)
+    assert "content.relu3_1" not in plain.history[-1] and "content.relu3_1" not in unprotected.history[-1]
+
+
+def test_a_photo_without_a_face_says_so_once_and_still_works(style_path, vermeer_256):
+    result = facestyle.stylize(style_path, vermeer_256, size=64, steps=2, scales=1)
+    assert result.notes == ("no face found; using plain style transfer for the whole image",)
+    assert result.image.size[0] == 64
+
+
+def test_protection_lowers_face_style_weights_only():
+    weights = region_weights(1.0)
+    assert weights["background"] == 1.0 and weights["hair_body"] == 1.0
+    assert weights["eyes"] < weights["skin"] < 1.0
+    assert region_weights(0.0) == dict.fromkeys(REGIONS, 1.0)
+
+
+def test_portrait_style_regions_take_their_own_targets(face_256, vermeer_256):
+    photo = resize_long_side(load_image(face_256), 64)
+    painting = resize_long_side(load_image(vermeer_256), 64)
+    guide = analyse_pair(photo, painting)
+    assert guide.has_faces and guide.style_is_portrait
+    from facestyle.masks import region_masks
+
+    content_masks = region_masks(guide.content, (photo.height, photo.width))
+    style_masks = region_masks(guide.style, (painting.height, painting.width))
+    features = torch.rand(1, 8, painting.height, painting.width)
+    portrait = guided_style_loss("relu1_1", features, (photo.height, photo.width), content_masks, style_masks,
+                                 region_weights(0.0))
+    landscape = guided_style_loss("relu1_1", features, (photo.height, photo.width), content_masks, None,
+                                  region_weights(0.0))
+    # Without style regions every target is the whole painting's; with them they differ.
+    assert torch.allclose(landscape.targets, landscape.targets[:1].expand_as(landscape.targets))
+    assert not torch.allclose(portrait.targets, portrait.targets[:1].expand_as(portrait.targets))
+    assert portrait.weights.sum().item() == pytest.approx(1.0, abs=0.02)  # area shares of a partition
