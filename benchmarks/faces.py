@@ -44,6 +44,7 @@ MODES = {"plain": {"face_aware": False}, "face-aware": {}}
 
 
 def faces() -> dict[str, Path]:
+    """The bundled photos, keyed by a short name."""
     return {path.stem.split("_", 2)[2]: path for path in sorted((IMAGES / "faces").glob("*.jpg"))}
 
 
@@ -62,7 +63,12 @@ def prepare(work: Path, size: int) -> None:
     (work / "analyses.pkl").write_bytes(pickle.dumps(guides))
 
 
-def render(work: Path, size: int, steps: int | None, device: str) -> None:
+def _tar_index(face_name: str) -> int:
+    """Four faces per tar file, to keep each under the 16 MB a device run may hand back."""
+    return list(faces()).index(face_name) // 4
+
+
+def render(work: Path, size: int, steps: int | None, device: str, pack: Path | None = None) -> None:
     """Stylise every pair in both modes with the analyses from :func:`prepare`."""
     import torch
 
@@ -70,6 +76,7 @@ def render(work: Path, size: int, steps: int | None, device: str) -> None:
 
     guides = pickle.loads((work / "analyses.pkl").read_bytes())
     timings = {}
+    machine = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{platform.machine()}, {os.cpu_count()} cores"
     options = {"size": size, "device": device, **({"steps": steps} if steps else {})}
     facestyle.stylize(next(iter(faces().values())), IMAGES / STYLES["vermeer"], size=64, steps=2, device=device,
                       face_aware=False)  # warm-up
@@ -87,9 +94,19 @@ def render(work: Path, size: int, steps: int | None, device: str) -> None:
                 result.image.save(work / f"{face_name}__{style_name}__{mode}.png")
                 timings[f"{face_name}__{style_name}__{mode}"] = seconds
                 print(f"{face_name:28s} {style_name:18s} {mode:10s} {seconds:6.2f} s", flush=True)
-    machine = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{platform.machine()}, {os.cpu_count()} cores"
-    (work / "timings.json").write_text(json.dumps({"machine": machine, "device": device, "size": size,
-                                                   "steps": steps, "seconds": timings}, indent=1))
+        if pack is not None:
+            # Pack as we go, so a run stopped at a time limit still hands back what it made.
+            import tarfile
+
+            pack.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(pack / f"faces{_tar_index(face_name)}.tar", "a") as tar:
+                for png in sorted(work.glob(f"{face_name}__*.png")):
+                    tar.add(png, arcname=png.name)
+        record = json.dumps({"machine": machine, "device": device, "size": size, "steps": steps, "seconds": timings},
+                            indent=1)
+        (work / "timings.json").write_text(record)
+        if pack is not None:
+            (pack / "timings.json").write_text(record)
 
 
 def measure(work: Path, size: int) -> str:
@@ -196,13 +213,17 @@ def _replace_section(path: Path, name: str, body: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    global IMAGES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("phase", nargs="?", choices=["all", "prepare", "render", "measure"], default="all")
     parser.add_argument("--work", type=Path, default=RESULTS / "faces_work")
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=None, help="steps for both modes [facestyle's default]")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/")
+    parser.add_argument("--pack", type=Path, default=None, help="render: also pack results into tar files here")
     args = parser.parse_args(argv)
+    IMAGES = args.images
     args.work.mkdir(parents=True, exist_ok=True)
     if args.device == "auto":
         import torch
@@ -211,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.phase in ("all", "prepare"):
         prepare(args.work, args.size)
     if args.phase in ("all", "render"):
-        render(args.work, args.size, args.steps, args.device)
+        render(args.work, args.size, args.steps, args.device, args.pack)
     if args.phase in ("all", "measure"):
         markdown = measure(args.work, args.size)
         print(markdown)
