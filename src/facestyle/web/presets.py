@@ -125,6 +125,11 @@ def parse_options(form: Mapping[str, str], config: StudioConfig) -> tuple[str, d
     """
     quality = (form.get("quality") or DEFAULT_QUALITY).strip()
     options = quality_options(quality)
+    # A preset never asks for more than this studio allows; an explicit value over a cap is refused.
+    caps = {"size": config.max_size, "steps": config.max_steps}
+    for name, cap in caps.items():
+        if name in options:
+            options[name] = min(options[name], cap)
     allowed = settable_options()
     types_by_name = field_types()
     for name, text in form.items():
@@ -136,11 +141,10 @@ def parse_options(form: Mapping[str, str], config: StudioConfig) -> tuple[str, d
             raise OptionError(f"unknown option '{name}'; {hint}the studio accepts {', '.join(('quality', *allowed))}")
         if text is None or str(text).strip() == "":
             continue  # An empty form field means "use the preset".
-        options[name] = _convert(name, str(text).strip(), types_by_name[name])
-    if options.get("steps", 0) > config.max_steps:
-        raise OptionError(f"steps must be at most {config.max_steps} in the studio, not {options['steps']}")
-    if options.get("size", Settings.size) > config.max_size:
-        raise OptionError(f"size must be at most {config.max_size} in the studio, not {options['size']}")
+        value = _convert(name, str(text).strip(), types_by_name[name])
+        if name in caps and isinstance(value, int) and value > caps[name]:
+            raise OptionError(f"{name} must be at most {caps[name]} in this studio, not {value}")
+        options[name] = value
     make_settings(**options)  # Validates every value; raises OptionError with a hint.
     return quality, options
 

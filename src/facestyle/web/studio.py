@@ -77,9 +77,11 @@ class Studio:
         self.started = True
 
     def stop(self) -> None:
-        for worker in self.workers:
-            worker.stop()
-        self.janitor.stop()
+        """Stop the workers (a job cut short goes back in the queue), the janitor, then close the store."""
+        if self.started:
+            for worker in self.workers:
+                worker.stop()
+            self.janitor.stop()
         self.store.close()
         self.started = False
 

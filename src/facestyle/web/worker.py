@@ -83,19 +83,21 @@ class Worker:
 
     def stop(self, timeout: float = 10.0) -> None:
         """Stop after the current step; a job cut short goes back in the queue for the next start."""
-        self._stopping.set()
         with self.wakeup:
+            self._stopping.set()
             self.wakeup.notify_all()
         self._thread.join(timeout)
 
     def _loop(self) -> None:
         while not self._stopping.is_set():
-            job = self.store.claim_next(self.device)
-            if job is None:
-                with self.wakeup:
-                    # The timeout is a safety net; submissions notify the condition.
-                    self.wakeup.wait(timeout=1.0)
-                continue
+            # Claiming and waiting under the condition's lock: a submission or a stop that
+            # notifies in between cannot be missed.
+            with self.wakeup:
+                job = self.store.claim_next(self.device)
+                if job is None:
+                    if not self._stopping.is_set():
+                        self.wakeup.wait(timeout=5.0)
+                    continue
             try:
                 self.run(job)
             except Exception:  # pragma: no cover - run() already turns errors into a failed job
