@@ -16,6 +16,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, AsyncIterator
 
+import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
@@ -34,7 +35,7 @@ from .errors import ApiError, Conflict, NotFound, UnsupportedMedia
 from .files import JobFiles
 from .guards import BodyLimit, HostGuard, SecurityHeaders
 from .schemas import Deleted, ErrorBody, Health, JobView, StyleList, job_view
-from .store import DONE, Job
+from .store import DONE, FINISHED, Job
 from .studio import Studio
 from .uploads import check_declared_type, read_limited, sniff_image
 from .worker import Engine
@@ -131,6 +132,11 @@ def _add_error_handlers(app: FastAPI) -> None:
         parts = [f"{'.'.join(str(p) for p in item.get('loc', ()))}: {item.get('msg')}" for item in error.errors()]
         return JSONResponse({"error": "; ".join(parts) or "invalid request"}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        log.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+        return JSONResponse({"error": "internal error in the studio; see its log"}, status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, error: StarletteHTTPException) -> JSONResponse:
         messages = {
@@ -151,8 +157,6 @@ def _add_page_routes(app: FastAPI) -> None:
     @app.get("/favicon.ico", include_in_schema=False)
     async def favicon() -> FileResponse:
         return FileResponse(STATIC / "icon.svg", media_type="image/svg+xml")
-
-    import swagger_ui_bundle
 
     app.mount("/docs-assets", StaticFiles(directory=str(swagger_ui_bundle.swagger_ui_path)), name="docs-assets")
 
@@ -245,8 +249,8 @@ def _add_api_routes(app: FastAPI, studio: Studio) -> None:
             quality, options = presets.parse_options(fields, config)
             painting = _painting(style_id, status=422) if style_id is not None else None
             studio.ensure_capacity()
-            content = await _read_image(content_part, "photo", config)
-            style = await _read_image(style_part, "style image", config) if style_part is not None else None
+            content = await _read_image(content_part, "photo", studio)
+            style = await _read_image(style_part, "style image", studio) if style_part is not None else None
             job = await run_in_threadpool(
                 studio.submit,
                 content,
@@ -265,27 +269,33 @@ def _add_api_routes(app: FastAPI, studio: Studio) -> None:
         return view(studio.job(job_id))
 
     @app.get("/api/jobs/{job_id}/events", responses=ERRORS, tags=["jobs"])
-    async def job_events(job_id: str, request: Request) -> StreamingResponse:
+    async def job_events(job_id: str) -> StreamingResponse:
         """Server-sent events: the job (as in `GET /api/jobs/{id}`) each time it changes, until it ends."""
         studio.job(job_id)
 
+        def snapshot() -> dict[str, Any] | None:
+            try:
+                return view(studio.job(job_id))
+            except NotFound:
+                return None
+
         async def stream() -> AsyncIterator[str]:
+            # A closed connection ends this generator: Starlette cancels it or the next send fails.
             yield "retry: 2000\n\n"
             last, quiet = "", 0.0
             while True:
-                try:
-                    job = await run_in_threadpool(studio.job, job_id)
-                except NotFound:
+                job = await run_in_threadpool(snapshot)
+                if job is None:
                     yield f"data: {json.dumps({'id': job_id, 'status': 'deleted'})}\n\n"
                     return
-                text = json.dumps(view(job))
+                text = json.dumps(job)
                 if text != last:
                     yield f"data: {text}\n\n"
                     last, quiet = text, 0.0
                 elif quiet >= KEEP_ALIVE:
                     yield ": keep-alive\n\n"
                     quiet = 0.0
-                if job.is_finished or await request.is_disconnected():
+                if job["status"] in FINISHED:
                     return
                 await asyncio.sleep(EVENT_POLL)
                 quiet += EVENT_POLL
@@ -361,8 +371,14 @@ def _split_form(form: Any) -> tuple[UploadFile, UploadFile | None, str | None, d
     return content, style, style_id, fields
 
 
-async def _read_image(part: UploadFile, what: str, config: StudioConfig) -> Any:
+async def _read_image(part: UploadFile, what: str, studio: Studio) -> Any:
+    config = studio.config
     check_declared_type(part.content_type, what=what)
     data = await read_limited(part, limit=config.max_upload_bytes, what=what)
-    return await run_in_threadpool(sniff_image, data, what=what, max_pixels=config.max_upload_pixels)
+
+    def decode() -> Any:
+        with studio.decoding:
+            return sniff_image(data, what=what, max_pixels=config.max_upload_pixels)
+
+    return await run_in_threadpool(decode)
 

@@ -27,6 +27,7 @@ log = logging.getLogger("facestyle.web")
 
 #: A job that was running when the server died this many times is failed rather than retried.
 MAX_ATTEMPTS = 2
+DECODE_SLOTS = 2
 
 
 def default_devices() -> tuple[str, ...]:
@@ -63,6 +64,8 @@ class Studio:
             for device in self.devices
         ]
         self.janitor = Janitor(self.purge_expired, interval=config.sweep_interval)
+        # Decoding a 50-megapixel upload takes ~150 MB; a burst of submissions decodes two at a time.
+        self.decoding = threading.BoundedSemaphore(DECODE_SLOTS)
         self.started = False
 
     # -- life cycle
