@@ -101,7 +101,7 @@ def wait_for(predicate: Callable[[], Any], *, timeout: float = 20.0, every: floa
     raise AssertionError(f"condition not met within {timeout} s")
 
 
-def wait_status(client: Any, job_id: str, statuses: tuple[str, ...], timeout: float = 30.0) -> dict[str, Any]:
+def wait_status(client: Any, job_id: str, statuses: tuple[str, ...], timeout: float = 90.0) -> dict[str, Any]:
     def check() -> dict[str, Any] | None:
         body = client.get(f"/api/jobs/{job_id}").json()
         return body if body.get("status") in statuses else None

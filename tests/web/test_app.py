@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from facestyle.imageio import read_metadata
-from facestyle.web import gallery
+from facestyle.web import gallery, presets
 from facestyle.web.app import create_app
 from facestyle.web.files import JobFiles, new_job_id
 from facestyle.web.store import JobStore
@@ -46,12 +46,12 @@ def test_health_styles_and_options(client):
 
 
 def test_a_job_runs_from_queued_to_done_and_its_result_downloads(client, face_bytes):
-    created = submit(client, face_bytes, quality="fast")
+    created = submit(client, face_bytes, quality="balanced")
     assert created.status_code == 202, created.text
     job = created.json()
     assert created.headers["location"] == f"/api/jobs/{job['id']}"
     assert job["status"] in ("queued", "running") and len(job["id"]) == 22
-    assert job["options"] == {"method": "gatys", "size": 32, "steps": 3}  # fast preset, then explicit fields
+    assert job["options"] == {"method": "gatys", "size": 32, "steps": 3}  # the preset, then explicit fields
 
     # Follow it the way the page does: server-sent events until it ends.
     seen = []
@@ -61,7 +61,6 @@ def test_a_job_runs_from_queued_to_done_and_its_result_downloads(client, face_by
             if line.startswith("data: "):
                 seen.append(json.loads(line[6:]))
     assert seen[-1]["status"] == "done" and seen[-1]["progress"]["fraction"] == 1.0
-    assert any(update["status"] == "running" for update in seen)
 
     done = client.get(f"/api/jobs/{job['id']}").json()
     assert done["status"] == "done" and done["error"] is None and done["costs"]["total"] > 0
@@ -73,6 +72,32 @@ def test_a_job_runs_from_queued_to_done_and_its_result_downloads(client, face_by
     assert attachment.headers["content-disposition"].startswith("attachment;")
     preview = client.get(done["links"]["preview"])
     assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
+
+
+def test_the_event_stream_carries_progress_and_new_previews_while_it_paints(make_config, face_bytes):
+    engine = SlowEngine(steps=40, step_seconds=0.03)  # about a second: long enough to watch
+    with TestClient(create_app(make_config(), engine=engine)) as client:
+        job = submit(client, face_bytes).json()
+        with client.stream("GET", job["links"]["events"]) as events:
+            seen = [json.loads(line[6:]) for line in events.iter_lines() if line.startswith("data: ")]
+    running = [update for update in seen if update["status"] == "running"]
+    assert len(running) >= 2 and seen[-1]["status"] == "done"
+    steps = [update["progress"]["step"] for update in running]
+    assert steps == sorted(steps) and steps[-1] > steps[0]
+    assert running[-1]["preview_version"] > running[0]["preview_version"] >= 0
+    assert running[-1]["costs"]["total"] > 0 and running[-1]["progress"]["total_steps"] == 40
+
+
+def test_the_fast_quality_runs_its_preset(client, face_bytes):
+    job = client.post(
+        "/api/jobs",
+        files={"content": ("face.png", face_bytes, "image/png")},
+        data={"style_id": "the-scream", "quality": "fast", "size": "48"},
+    ).json()
+    assert job["options"] == {**presets.quality_options("fast"), "size": 48}
+    done = wait_status(client, job["id"], ("done", "failed"))
+    assert done["status"] == "done", done["error"]
+    assert max(Image.open(io.BytesIO(client.get(done["links"]["result"]).content)).size) == 48
 
 
 def test_an_uploaded_style_works_and_no_exif_or_gps_reaches_the_data_folder_or_the_result(

@@ -20,7 +20,7 @@ def config(tmp_path):
 
 
 def test_fast_is_a_short_gatys_run_until_the_engine_offers_adain(monkeypatch):
-    assert "adain" not in settings_module.METHODS
+    monkeypatch.setattr(settings_module, "METHODS", ("gatys",))
     assert presets.quality_options("fast") == presets.FAST_WITHOUT_ADAIN
     monkeypatch.setattr(settings_module, "METHODS", ("gatys", "adain"))
     assert presets.quality_options("fast") == {"method": "adain", "size": 512}
@@ -46,9 +46,11 @@ def test_options_that_are_not_offered_are_refused_with_the_accepted_list(config)
         presets.parse_options({"weights": "/etc/passwd"}, config)
 
 
-def test_no_extra_controls_exist_for_todays_settings():
-    assert presets.extra_controls() == []
-    assert presets.settable_options() == presets.BASIC_OPTIONS
+def test_extra_controls_are_exactly_the_listed_fields_that_exist():
+    fields = {field.name for field in dataclasses.fields(Settings)}
+    expected = [name for name in presets.EXTRA_CONTROLS if name in fields]
+    assert [control.name for control in presets.extra_controls()] == expected
+    assert presets.settable_options() == presets.BASIC_OPTIONS + tuple(expected)
 
 
 @dataclass(frozen=True)
@@ -72,6 +74,7 @@ def test_controls_light_up_for_fields_that_land(monkeypatch, config):
     assert controls["face_protect"].kind == "range" and (controls["face_protect"].minimum, controls["face_protect"].maximum) == (0.0, 1.0)
     assert controls["preserve_colour"].kind == "checkbox" and controls["preserve_colour"].default is False
     assert controls["colour"].kind == "select" and controls["colour"].choices == ("painting", "photo")
+    assert controls["strength"].methods == ("adain",) and controls["face_protect"].methods == ()
     described = presets.describe()
     assert [c["name"] for c in described["controls"]] == list(controls)
     assert "face_protect" in described["options"]

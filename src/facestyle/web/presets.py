@@ -36,19 +36,20 @@ DEFAULT_QUALITY = "balanced"
 #: Settings fields any client may set directly, besides the extra controls below.
 BASIC_OPTIONS = ("method", "size", "steps", "seed")
 
-#: Extra controls the page shows when Settings has a field of that name: (label, help).
-#: The names cover the spellings the face and fast-mode work may choose.
-EXTRA_CONTROLS: dict[str, tuple[str, str]] = {
-    "strength": ("Strength", "how much of the painting to apply"),
-    "style_strength": ("Strength", "how much of the painting to apply"),
-    "face_protect": ("Face protection", "keep the face closer to the photo"),
-    "face_protection": ("Face protection", "keep the face closer to the photo"),
-    "preserve_colour": ("Keep photo colours", "paint with the photo's own colours"),
-    "preserve_color": ("Keep photo colours", "paint with the photo's own colours"),
-    "colour": ("Colour", "where the colours come from"),
-    "color": ("Colour", "where the colours come from"),
-    "colour_mode": ("Colour", "where the colours come from"),
-    "color_mode": ("Colour", "where the colours come from"),
+#: Extra controls the page shows when Settings has a field of that name: (label, help, methods
+#: the field affects; empty for all). The names cover the spellings the face and fast-mode work
+#: may choose.
+EXTRA_CONTROLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "strength": ("Strength", "how much of the painting to apply", ("adain",)),
+    "style_strength": ("Strength", "how much of the painting to apply", ()),
+    "face_protect": ("Face protection", "keep the face closer to the photo", ()),
+    "face_protection": ("Face protection", "keep the face closer to the photo", ()),
+    "preserve_colour": ("Keep photo colours", "paint with the photo's own colours", ()),
+    "preserve_color": ("Keep photo colours", "paint with the photo's own colours", ()),
+    "colour": ("Colour", "where the colours come from", ()),
+    "color": ("Colour", "where the colours come from", ()),
+    "colour_mode": ("Colour", "where the colours come from", ()),
+    "color_mode": ("Colour", "where the colours come from", ()),
 }
 
 
@@ -57,7 +58,8 @@ class Control:
     """One extra control of the page, derived from a Settings field.
 
     ``kind`` is ``range`` (a number, with ``minimum``/``maximum``/``step``), ``checkbox`` (a bool)
-    or ``select`` (a string from ``choices``).
+    or ``select`` (a string from ``choices``). ``methods`` lists the methods the setting affects
+    (empty: all), so the page can hide it where it would do nothing.
     """
 
     name: str
@@ -69,6 +71,7 @@ class Control:
     maximum: float | None = None
     step: float | None = None
     choices: tuple[str, ...] = ()
+    methods: tuple[str, ...] = ()
 
 
 def quality_options(quality: str) -> dict[str, Any]:
@@ -100,12 +103,12 @@ def extra_controls() -> list[Control]:
     types_by_name = field_types()
     defaults = Settings()
     controls = []
-    for name, (label, help_text) in EXTRA_CONTROLS.items():
+    for name, (label, help_text, methods) in EXTRA_CONTROLS.items():
         if name not in types_by_name:
             continue
         control = _control_for(name, label, help_text, types_by_name[name], getattr(defaults, name))
         if control is not None:
-            controls.append(control)
+            controls.append(dataclasses.replace(control, methods=methods))
     return controls
 
 

@@ -47,7 +47,7 @@ async function api(path, init) {
 function formatBytes(count) { return `${(count / (1024 * 1024)).toFixed(0)} MB`; }
 
 function describeQuality(options) {
-  if (options.method === "adain") return "One pass: about a second.";
+  if (options.method === "adain") return "One quick pass: seconds, not minutes.";
   return `${options.size} px, ${options.steps} steps.`;
 }
 
@@ -163,6 +163,11 @@ function chooseQuality(name) {
   $("opt-steps").placeholder = preset.steps || "preset";
   $("opt-size").max = state.options.limits.max_size;
   $("opt-steps").max = state.options.limits.max_steps;
+  // A control that only some methods use (AdaIN's strength) shows only for those.
+  for (const node of $("controls").querySelectorAll("[data-methods]")) {
+    const methods = node.dataset.methods.split(",").filter(Boolean);
+    show(node, methods.length === 0 || methods.includes(preset.method));
+  }
 }
 
 // Extra controls (strength, face protection, colour) exist only when the engine has the setting.
@@ -170,6 +175,7 @@ function buildControls() {
   const box = $("controls");
   for (const control of state.options.controls) {
     const id = `ctl-${control.name}`;
+    const before = box.children.length;
     if (control.kind === "checkbox") {
       const input = el("input", { type: "checkbox", id, "data-option": control.name });
       input.checked = Boolean(control.default);
@@ -189,7 +195,9 @@ function buildControls() {
       input.addEventListener("input", () => { output.textContent = input.value; });
       box.append(el("label", { class: "control", for: id, title: control.help }, [el("span", { text: control.label }), input, output]));
     }
+    if (box.children.length > before) box.lastChild.dataset.methods = control.methods.join(",");
   }
+  chooseQuality(state.quality);  // show only the controls the chosen quality's method uses
 }
 
 function updateStart() {
@@ -214,6 +222,7 @@ async function start() {
     if (input.value !== "") form.append(field, input.value);
   }
   for (const input of $("controls").querySelectorAll("[data-option]")) {
+    if (input.closest("[hidden]")) continue;  // not used by this quality's method
     form.append(input.dataset.option, input.type === "checkbox" ? String(input.checked) : input.value);
   }
   $("start").disabled = true;
@@ -232,7 +241,12 @@ function follow(job) {
   if (state.events) state.events.close();
   state.job = job;
   state.previewVersion = -1;
-  show($("stage-empty"), false);
+  if (!FINISHED.has(job.status)) {
+    // A new run: clear the last picture until this run's first image arrives.
+    show($("stage-image"), false);
+    $("stage-empty").textContent = "The first brush strokes appear in a moment…";
+  }
+  show($("stage-empty"), !FINISHED.has(job.status));
   show($("job-error"), false);
   show($("download"), false);
   show($("status"), true);
