@@ -84,3 +84,51 @@ def test_buffers_follow_the_module_and_stay_out_of_state_dict():
     module = StyleLoss.from_features("relu1_1", torch.rand(1, 2, 3, 3))
     assert module.state_dict() == {}
     assert module.double().target.dtype == torch.float64
+
+
+def test_one_all_ones_region_is_the_plain_style_loss():
+    from facestyle.losses import RegionStyleLoss, masked_gram_per_position
+
+    style, generated = torch.rand(1, 4, 6, 5), torch.rand(1, 4, 6, 5)
+    ones = torch.ones(6, 5)
+    plain = StyleLoss.from_features("relu1_1", style)({"relu1_1": generated})
+    target = masked_gram_per_position(style, ones)
+    region = RegionStyleLoss("relu1_1", target, ones[None], torch.ones(1))({"relu1_1": generated})
+    assert region.item() == pytest.approx(plain.item(), rel=1e-5)
+
+
+def test_region_losses_compare_each_region_with_its_own_target():
+    from facestyle.losses import RegionStyleLoss, masked_gram_per_position
+
+    left, right = torch.zeros(4, 6), torch.zeros(4, 6)
+    left[:, :3], right[:, 3:] = 1, 1
+    generated = torch.rand(1, 2, 4, 6)
+    masks = torch.stack([left, right])
+    targets = torch.stack([masked_gram_per_position(generated, m) for m in masks])[:, 0]
+    assert RegionStyleLoss("x", targets, masks, torch.ones(2))({"x": generated}).item() == pytest.approx(0, abs=1e-9)
+    swapped = RegionStyleLoss("x", targets.flip(0), masks, torch.ones(2))({"x": generated}).item()
+    assert swapped > 0
+
+
+def test_weighted_content_loss_with_ones_is_the_plain_one_and_weights_count():
+    from facestyle.losses import WeightedContentLoss
+
+    target, generated = torch.rand(1, 3, 4, 4), torch.rand(1, 3, 4, 4)
+    ones = torch.ones(1, 1, 4, 4)
+    assert WeightedContentLoss("l", target, ones)({"l": generated}).item() == pytest.approx(
+        content_cost(target, generated).item(), rel=1e-6)
+    assert WeightedContentLoss("l", target, 3 * ones)({"l": generated}).item() == pytest.approx(
+        3 * content_cost(target, generated).item(), rel=1e-6)
+
+
+def test_masked_losses_have_right_gradients():
+    from facestyle.losses import RegionStyleLoss, WeightedContentLoss, masked_gram_per_position
+
+    torch.manual_seed(1)
+    masks = torch.rand(2, 3, 3, dtype=torch.float64)
+    targets = torch.stack([masked_gram_per_position(torch.rand(1, 2, 3, 3, dtype=torch.float64), m) for m in masks])[:, 0]
+    region = RegionStyleLoss("x", targets, masks, torch.tensor([1.0, 0.5], dtype=torch.float64))
+    weighted = WeightedContentLoss("x", torch.rand(1, 2, 3, 3, dtype=torch.float64), masks[:1, None])
+    generated = torch.rand(1, 2, 3, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda g: region({"x": g}), (generated,))
+    assert torch.autograd.gradcheck(lambda g: weighted({"x": g}), (generated,))

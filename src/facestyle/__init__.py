@@ -5,7 +5,7 @@
 >>> result.image.save("portrait.png")  # doctest: +SKIP
 """
 
-from .engine import Progress, Result, stylize
+from .engine import Progress, Result, measure_costs, stylize
 from .errors import Cancelled, FacestyleError, InputImageError, OptionError, OutputError, WeightsError
 from .settings import RECIPES, OBJECTIVES, STYLE_LAYER_PRESETS, Settings, make_settings
 
@@ -26,5 +26,6 @@ __all__ = [
     "WeightsError",
     "__version__",
     "make_settings",
+    "measure_costs",
     "stylize",
 ]

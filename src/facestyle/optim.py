@@ -47,13 +47,15 @@ class Adam:
 
 @dataclass
 class _History:
+    """Secant pairs (s, y) and 1/(yᵀs), kept as device tensors so no step waits on the GPU."""
+
     steps: list[torch.Tensor] = field(default_factory=list)
     grad_changes: list[torch.Tensor] = field(default_factory=list)
-    inverse_curvatures: list[float] = field(default_factory=list)
+    inverse_curvatures: list[torch.Tensor] = field(default_factory=list)
 
     def push(self, step: torch.Tensor, grad_change: torch.Tensor, size: int) -> None:
-        curvature = float(grad_change @ step)
-        if curvature <= 1e-10:
+        curvature = grad_change @ step
+        if float(curvature) <= 1e-10:
             return  # Not a valid secant pair (non-convex patch); skipping keeps H positive definite.
         if len(self.steps) == size:
             self.steps.pop(0)
@@ -73,14 +75,14 @@ class _History:
         q = -grad
         alphas = []
         for s, y, rho in zip(reversed(self.steps), reversed(self.grad_changes), reversed(self.inverse_curvatures)):
-            alpha = rho * float(s @ q)
+            alpha = rho * (s @ q)
             q = q - alpha * y
             alphas.append(alpha)
         if self.steps:
             s, y = self.steps[-1], self.grad_changes[-1]
-            q = q * (float(s @ y) / float(y @ y))
+            q = q * ((s @ y) / (y @ y))
         for s, y, rho, alpha in zip(self.steps, self.grad_changes, self.inverse_curvatures, reversed(alphas)):
-            beta = rho * float(y @ q)
+            beta = rho * (y @ q)
             q = q + (alpha - beta) * s
         return q
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from .errors import OptionError
-from .vgg import canonical_layer
+from .vgg import LAYER_NAMES, canonical_layer
 
 LayerWeights = tuple[tuple[str, float], ...]
 
@@ -25,9 +25,9 @@ STYLE_LAYER_PRESETS: dict[str, LayerWeights] = {
     "shallow": (("relu1_1", 0.5), ("relu2_1", 0.4), ("relu3_1", 0.1), ("relu4_1", 0.0), ("relu5_1", 0.0)),
 }
 
-METHODS = ("gatys",)
+METHODS = ("gatys", "adain")
 OPTIMIZERS = ("lbfgs", "adam")
-INITS = ("content", "noise", "content+noise")
+INITS = ("content", "noise", "content+noise", "adain")
 DEVICES = ("auto", "cpu", "cuda")
 PADDINGS = ("zeros", "reflect")
 POOLINGS = ("max", "avg")
@@ -44,6 +44,8 @@ class Settings:
     method: str = "gatys"
     size: int = 512
     style_size: int | None = None
+    #: AdaIN only: 1 = full style statistics, 0 = the photo's own features (0..1).
+    strength: float = 1.0
     # -- objective: J = α·J_content + β·J_style (+ tv_weight·TV)
     content_layer: str = "relu4_2"
     style_layers: LayerWeights = STYLE_LAYER_PRESETS["balanced"]
@@ -57,11 +59,17 @@ class Settings:
     init: str = "content"
     noise: float = 0.25
     seed: int = 0
+    #: Coarse-to-fine: number of sizes solved, smallest long side (see schedule.py).
+    scales: int = 3
+    min_size: int = 128
     # -- network and machine
     padding: str = "zeros"
     pooling: str = "max"
     device: str = "auto"
+    #: On CUDA, let convolutions and matmuls use TF32 tensor cores (see BENCHMARKS.md for the error).
+    allow_tf32: bool = True
     weights: str | None = None
+    decoder_weights: str | None = None
     # -- names of the presets these settings came from, for the record only
     objective: str = "facestyle"
     recipe: str | None = None
@@ -78,6 +86,13 @@ class Settings:
             _check_int("style_size", self.style_size, 16, 8192)
         _check_int("steps", self.steps, 0, 1_000_000)
         _check_int("seed", self.seed, 0, 2**63 - 1)
+        if not isinstance(self.allow_tf32, bool):
+            raise OptionError(f"allow_tf32 must be true or false, not {self.allow_tf32!r}")
+        _check_int("scales", self.scales, 1, 8)
+        _check_int("min_size", self.min_size, 16, 8192)
+        _check_number("strength", self.strength)
+        if self.strength > 1:
+            raise OptionError(f"strength must be between 0 and 1, not {self.strength}")
         for name in ("alpha", "beta", "tv_weight", "noise"):
             _check_number(name, getattr(self, name))
         if self.lr is not None:
@@ -99,6 +114,11 @@ class Settings:
     def active_style_layers(self) -> LayerWeights:
         """The style layers with a non-zero weight (zero-weight layers cost nothing to skip)."""
         return tuple((name, weight) for name, weight in self.style_layers if weight != 0)
+
+    def deepest_layer(self) -> str:
+        """The deepest VGG layer the objective reads; the encoder need not go further."""
+        used = [self.content_layer, *(name for name, _ in self.active_style_layers())]
+        return max(used, key=LAYER_NAMES.index)
 
     def replace(self, **changes: Any) -> "Settings":
         """A copy with ``changes`` applied (validated like any other settings)."""
@@ -141,6 +161,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "steps": 1001,
         "init": "content+noise",
         "noise": 0.25,
+        "scales": 1,
     },
 }
 

@@ -79,8 +79,11 @@ class VGG19Features(nn.Module):
         last_layer: str = "relu5_4",
         padding: Padding = "zeros",
         pooling: Literal["max", "avg"] = "max",
+        channels_last: bool = False,
     ) -> None:
         super().__init__()
+        # On GPUs, NHWC convolutions run on tensor cores without layout conversions.
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         if padding not in ("zeros", "reflect"):
             raise OptionError(f"unknown padding '{padding}'; use 'zeros' or 'reflect'")
         if pooling not in ("max", "avg"):
@@ -96,7 +99,8 @@ class VGG19Features(nn.Module):
         in_channels = 3
         for name, index in zip(self.layer_names, _STATE_DICT_INDEX):
             out_channels = _CHANNELS[int(name[4])]
-            conv = nn.Conv2d(in_channels, out_channels, 3)
+            # Padding inside the convolution: zero padding then costs no extra pass over memory.
+            conv = nn.Conv2d(in_channels, out_channels, 3, padding=1, padding_mode=padding)
             conv.weight.data.copy_(state_dict[f"{index}.weight"])
             conv.bias.data.copy_(state_dict[f"{index}.bias"])
             convs.append(conv)
@@ -115,8 +119,7 @@ class VGG19Features(nn.Module):
         if deepest >= len(self.layer_names):
             raise OptionError(f"layer '{LAYER_NAMES[deepest]}' is deeper than this encoder was built for")
         features: dict[str, torch.Tensor] = {}
-        x = self.preprocess(image)
-        pad_mode = "reflect" if self.padding == "reflect" else "constant"
+        x = self.preprocess(image.contiguous(memory_format=self.memory_format))
         for position, (name, conv) in enumerate(zip(self.layer_names, self.convs)):
             if position > 0 and name.endswith("_1"):
                 # A new block starts after a 2×2 pooling; ceil_mode keeps odd borders.
@@ -124,7 +127,7 @@ class VGG19Features(nn.Module):
                     x = F.max_pool2d(x, 2, 2, ceil_mode=True)
                 else:
                     x = F.avg_pool2d(x, 2, 2, ceil_mode=True)
-            x = F.relu(conv(F.pad(x, (1, 1, 1, 1), mode=pad_mode)))
+            x = F.relu(conv(x))
             if name in wanted:
                 features[name] = x
             if position == deepest:
@@ -144,8 +147,14 @@ def load_vgg19(
     padding: Padding = "zeros",
     pooling: Literal["max", "avg"] = "max",
     device: torch.device | str = "cpu",
+    channels_last: bool = False,
 ) -> VGG19Features:
     """Build a verified VGG-19 feature extractor on ``device`` (weights read once per process)."""
     state_dict = _cached_state_dict(str(resolve_path(VGG19_NORMALISED, weights)))
-    model = VGG19Features(state_dict, last_layer=last_layer, padding=padding, pooling=pooling)
-    return model.to(device)
+    model = VGG19Features(
+        state_dict, last_layer=last_layer, padding=padding, pooling=pooling, channels_last=channels_last
+    )
+    model = model.to(device)
+    if channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model

@@ -1,0 +1,259 @@
+"""Speed benchmark: the report's recipe against facestyle's default optimisation, on the same objective.
+
+For each face × style pair, at ``--size`` (256 px):
+1. baseline: the report's recipe (Adam, lr 0.03, content+noise, 1,001 steps, single scale);
+   its level is the median J of its last 100 steps (Adam's J is noisy step to step);
+2. facestyle: the default optimisation on the report's objective (``objective="report"``);
+3. adain alone, with its J measured on the same objective.
+Both optimisers record J against wall time; the time-to-J ratio is the baseline's total time over
+the time facestyle's default first reaches the baseline's level (at the final, same-size scale).
+Then both run at ``--large-size`` (512 px) under a time cap and their J is compared at equal time.
+
+Each run is a fresh process, so its peak memory (max RSS) is its own. Results go to
+``benchmarks/results/speed.json``, a plot ``speed.png`` and the marked section of BENCHMARKS.md.
+
+    python benchmarks/speed.py                 # the full run (about 45 min on a 2-core CPU)
+    python benchmarks/speed.py --quick         # a smoke run of the script itself (about 2 min)
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+IMAGES = ROOT.parent / "shared" / "images"
+RESULTS = ROOT / "benchmarks" / "results"
+
+#: Face × style pairs: two portraits, one drawing, one landscape.
+PAIRS = [
+    ("faces/face_05_andrew_morgan_nasa_2014.jpg", "styles/style_vangogh_selfportrait_strawhat_1887.jpg"),
+    ("faces/face_07_frederick_douglass_c1879.jpg", "styles/style_vermeer_girl_with_a_pearl_earring_1665.jpg"),
+    ("faces/face_10_queen_liliuokalani_c1891.jpg", "styles/style_drawing_leonardo_selfportrait_redchalk_1512.jpg"),
+    ("faces/face_14_older_man_pixabay2442565.jpg", "styles/style_vangogh_starry_night_1889.jpg"),
+]
+
+
+def _run(kind: str, content: str, style: str, size: int, options: dict, cap: float | None) -> dict:
+    """One run in a fresh process: returns its J-over-time curve, seconds and peak RSS."""
+    import resource
+
+    import torch
+
+    import facestyle
+    from facestyle.errors import Cancelled
+
+    torch.set_num_threads(os.cpu_count() or 1)
+    curve: list[tuple[float, float, int]] = []
+    # Warm the weights cache so neither side pays the one-off file read and hash.
+    facestyle.stylize(content, style, size=32, steps=1, scales=1)
+    if kind == "adain":
+        facestyle.stylize(content, style, size=32, method="adain")
+    started = time.perf_counter()
+
+    def record(event: facestyle.Progress) -> None:
+        if "total" in event.costs:
+            curve.append((time.perf_counter() - started, event.costs["total"], max(event.size)))
+        if cap is not None and time.perf_counter() - started > cap:
+            raise Cancelled("time cap")
+
+    capped = False
+    try:
+        result = facestyle.stylize(content, style, size=size, progress=record, **options)
+        image = result.image
+    except Cancelled:
+        image, capped = None, True
+    seconds = time.perf_counter() - started
+    final_j = None
+    if kind == "adain":
+        final_j = facestyle.measure_costs(content, style, result.image, objective="report", size=size)["total"]
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if image is not None and kind != "adain":
+        final_j = curve[-1][1]
+    return {"kind": kind, "seconds": seconds, "curve": curve, "final_j": final_j, "peak_mb": peak_mb, "capped": capped}
+
+
+def run_in_fresh_process(*args) -> dict:
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_run, *args).result()
+
+
+def level_of(curve: list, last: int = 100) -> float:
+    """The baseline's level: the median J of its last ``last`` steps."""
+    return statistics.median(j for _, j, _ in curve[-last:])
+
+
+def time_to_reach(curve: list, level: float, size: int) -> float | None:
+    """Seconds until J at the final size first reaches ``level`` (None if never)."""
+    for seconds, j, at in curve:
+        if at == size and j <= level:
+            return seconds
+    return None
+
+
+def j_at(curve: list, seconds: float, size: int) -> float | None:
+    """The last J at the final size recorded by ``seconds``."""
+    values = [j for t, j, at in curve if t <= seconds and at == size]
+    return values[-1] if values else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=256)
+    parser.add_argument("--large-size", type=int, default=512)
+    parser.add_argument("--baseline-steps", type=int, default=1001)
+    parser.add_argument("--cap", type=float, default=90.0, help="time cap in seconds for the large-size runs")
+    parser.add_argument("--pairs", type=int, default=len(PAIRS))
+    parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
+    parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.size, args.large_size, args.baseline_steps, args.cap, args.pairs = 96, 128, 120, 10.0, 1
+
+    import torch
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    machine = torch.cuda.get_device_name(0) if device == "cuda" else f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    report = {
+        "date": datetime.date.today().isoformat(),
+        "device": device,
+        "machine": machine,
+        "load_average_at_start": os.getloadavg(),
+        "size": args.size,
+        "large_size": args.large_size,
+        "pairs": [],
+    }
+    baseline_options = {"recipe": "report", "steps": args.baseline_steps}
+    default_options = {"objective": "report"}
+    for content_rel, style_rel in PAIRS[: args.pairs]:
+        content, style = str(IMAGES / content_rel), str(IMAGES / style_rel)
+        name = f"{Path(content_rel).stem.split('_', 2)[2]} × {Path(style_rel).stem.split('_', 1)[1]}"
+        print(f"== {name}", flush=True)
+        baseline = run_in_fresh_process("baseline", content, style, args.size, baseline_options, None)
+        ours = run_in_fresh_process("default", content, style, args.size, default_options, None)
+        adain = run_in_fresh_process("adain", content, style, args.size, {"method": "adain"}, None)
+        level = level_of(baseline["curve"])
+        reached = time_to_reach(ours["curve"], level, args.size)
+        ratio = baseline["seconds"] / reached if reached else None
+        big_base = run_in_fresh_process("baseline", content, style, args.large_size, {"recipe": "report", "steps": 100000}, args.cap)
+        big_ours = run_in_fresh_process("default", content, style, args.large_size, default_options, args.cap)
+        equal_time = min(big_base["seconds"], big_ours["seconds"])
+        entry = {
+            "pair": name,
+            "baseline": baseline,
+            "default": ours,
+            "adain": adain,
+            "baseline_level": level,
+            "default_reaches_level_at": reached,
+            "time_to_j_ratio": ratio,
+            "large": {
+                "baseline": big_base,
+                "default": big_ours,
+                "equal_time": equal_time,
+                "baseline_j": j_at(big_base["curve"], equal_time, args.large_size),
+                "default_j": j_at(big_ours["curve"], equal_time, args.large_size),
+            },
+        }
+        report["pairs"].append(entry)
+        print(_pair_table(entry, args), flush=True)
+    ratios = [p["time_to_j_ratio"] for p in report["pairs"] if p["time_to_j_ratio"]]
+    report["median_ratio"] = statistics.median(ratios) if ratios else None
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    suffix = "-quick" if args.quick else ""
+    (RESULTS / f"speed{suffix}.json").write_text(json.dumps(report, indent=1))
+    _plot(report, RESULTS / f"speed{suffix}.png")
+    markdown = _markdown(report, args, suffix)
+    print(markdown)
+    if not args.no_markdown and not args.quick:
+        _replace_section(ROOT / "BENCHMARKS.md", "speed", markdown)
+    return 0
+
+
+def _fmt(value, spec=".3g") -> str:
+    return "—" if value is None else format(value, spec)
+
+
+def _pair_table(entry: dict, args) -> str:
+    rows = [
+        "| run | seconds | final J | peak memory (MB) |",
+        "|---|---:|---:|---:|",
+    ]
+    for key, label in (("baseline", f"report recipe, Adam {args.baseline_steps} steps"), ("default", "facestyle default (objective=report)"), ("adain", "adain alone")):
+        run = entry[key]
+        final = entry["baseline_level"] if key == "baseline" else run["final_j"]
+        rows.append(f"| {label} | {run['seconds']:.1f} | {_fmt(final)} | {run['peak_mb']:.0f} |")
+    rows.append(
+        f"\nbaseline level (median J of last 100 steps) {entry['baseline_level']:.4g}; facestyle reaches it after "
+        f"{_fmt(entry['default_reaches_level_at'], '.1f')} s → **time-to-J ratio {_fmt(entry['time_to_j_ratio'], '.1f')}×**"
+    )
+    large = entry["large"]
+    rows.append(
+        f"\n{args.large_size} px, capped at {args.cap:.0f} s: at {large['equal_time']:.1f} s the report recipe has "
+        f"J = {_fmt(large['baseline_j'])} and facestyle J = {_fmt(large['default_j'])} "
+        + (f"(facestyle was stopped at the cap" if large["default"]["capped"] else
+           f"(facestyle finished its whole run in {large['default']['seconds']:.1f} s")
+        + f", peak {large['default']['peak_mb']:.0f} MB)"
+    )
+    return "\n".join(rows)
+
+
+def _markdown(report: dict, args, suffix: str) -> str:
+    lines = [
+        f"Measured {report['date']} on {report['machine']} ({report['device']}); load average at start "
+        f"{', '.join(f'{x:.2f}' for x in report['load_average_at_start'])}. Objective: the report's "
+        f"(content relu5_4, balanced λ, α=10, β=40) at {report['size']} px. Command: `python benchmarks/speed.py`.",
+        "",
+    ]
+    for entry in report["pairs"]:
+        lines += [f"#### {entry['pair']}", "", _pair_table(entry, args), ""]
+    lines.append(f"**Median time-to-J ratio across pairs: {_fmt(report['median_ratio'], '.1f')}×.**")
+    lines.append(f"\n![J against seconds](benchmarks/results/speed{suffix}.png)")
+    return "\n".join(lines)
+
+
+def _plot(report: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    pairs = report["pairs"]
+    figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), dpi=100, squeeze=False)
+    for axis, entry in zip(axes[0], pairs):
+        for key, label in (("baseline", "report recipe (Adam)"), ("default", "facestyle default")):
+            curve = [(t, j) for t, j, at in entry[key]["curve"] if at == report["size"]]
+            axis.plot([t for t, _ in curve], [j for _, j in curve], label=label, linewidth=1.2)
+        axis.axhline(entry["baseline_level"], color="gray", linestyle=":", linewidth=1, label="baseline level")
+        axis.set_yscale("log")
+        axis.set_xscale("log")
+        axis.set_title(entry["pair"], fontsize=8)
+        axis.set_xlabel("seconds")
+        axis.grid(True, which="both", alpha=0.25)
+    axes[0][0].set_ylabel(f"J at {report['size']} px")
+    axes[0][0].legend(fontsize=7)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def _replace_section(path: Path, name: str, body: str) -> None:
+    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
+    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    if begin not in text:
+        text += f"\n{begin}\n{end}\n"
+    head, rest = text.split(begin, 1)
+    _, tail = rest.split(end, 1)
+    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
