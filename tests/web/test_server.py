@@ -15,10 +15,11 @@ from tests.web.conftest import free_port
 
 @pytest.fixture
 def runs(monkeypatch):
+    """Stands in for uvicorn's serving loop: records (app, uvicorn config, server) instead."""
     import uvicorn
 
     calls = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **options: calls.append((app, options)))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda self, sockets=None: calls.append((self.config.app, self.config, self)))
     return calls
 
 
@@ -31,11 +32,19 @@ def test_is_loopback(host, loopback):
 
 def test_loopback_serves_quietly_and_pins_the_host_names(tmp_path, runs, capsys):
     server.serve(StudioConfig(data_dir=tmp_path), host="127.0.0.1", port=free_port())
-    app, options = runs[0]
-    assert options["host"] == "127.0.0.1"
+    app, options, _ = runs[0]
+    assert options.host == "127.0.0.1"
     assert "127.0.0.1" in app.state.studio.config.allowed_hosts and "localhost" in app.state.studio.config.allowed_hosts
     err = capsys.readouterr().err
     assert "warning" not in err and "open http://127.0.0.1:" in err
+
+
+def test_ctrl_c_ends_the_progress_streams_first(tmp_path, runs):
+    server.serve(StudioConfig(data_dir=tmp_path), host="127.0.0.1", port=free_port())
+    app, _, uvicorn_server = runs[0]
+    assert not app.state.studio.closing.is_set()
+    uvicorn_server.handle_exit(2, None)
+    assert app.state.studio.closing.is_set() and uvicorn_server.should_exit
 
 
 def test_any_other_address_warns(tmp_path, runs, capsys):

@@ -295,7 +295,7 @@ def _add_api_routes(app: FastAPI, studio: Studio) -> None:
                 elif quiet >= KEEP_ALIVE:
                     yield ": keep-alive\n\n"
                     quiet = 0.0
-                if job["status"] in FINISHED:
+                if job["status"] in FINISHED or studio.closing.is_set():
                     return
                 await asyncio.sleep(EVENT_POLL)
                 quiet += EVENT_POLL

@@ -6,6 +6,9 @@ import dataclasses
 import ipaddress
 import socket
 import sys
+from typing import Any, Callable
+
+import uvicorn
 
 from ..errors import OptionError
 from .config import StudioConfig
@@ -42,8 +45,6 @@ def check_port_free(host: str, port: int) -> None:
 
 def serve(config: StudioConfig, *, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Run the studio until Ctrl-C. Binding to anything but loopback prints a warning."""
-    import uvicorn
-
     from .app import create_app
 
     if not 0 < port < 65536:
@@ -64,8 +65,27 @@ def serve(config: StudioConfig, *, host: str = "127.0.0.1", port: int = 8765) ->
         f"(API docs at /docs; data in {config.data_dir}, kept {config.retention_hours:g} h; Ctrl-C stops)",
         file=sys.stderr,
     )
-    # A short graceful timeout: open progress streams must not keep Ctrl-C waiting.
-    uvicorn.run(create_app(config), host=host.strip("[]"), port=port, log_level="warning", timeout_graceful_shutdown=3)
+    app = create_app(config)
+    uvicorn_config = uvicorn.Config(
+        app, host=host.strip("[]"), port=port, log_level="warning", timeout_graceful_shutdown=5
+    )
+    StudioServer(uvicorn_config, on_exit=app.state.studio.begin_shutdown).run()
+
+
+class StudioServer(uvicorn.Server):
+    """uvicorn's server, telling the studio first when Ctrl-C arrives.
+
+    uvicorn waits for open connections before it shuts the app down; the studio's progress
+    streams would hold it until the graceful timeout, so they are asked to end right away.
+    """
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None]):
+        super().__init__(config)
+        self.on_exit = on_exit
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        self.on_exit()
+        super().handle_exit(sig, frame)
 
 
 def _with_allowed_hosts(config: StudioConfig, hosts: tuple[str, ...]) -> StudioConfig:

@@ -67,6 +67,8 @@ class Studio:
         # Decoding a 50-megapixel upload takes ~150 MB; a burst of submissions decodes two at a time.
         self.decoding = threading.BoundedSemaphore(DECODE_SLOTS)
         self.started = False
+        #: Set when the server begins to shut down: progress streams end instead of holding it up.
+        self.closing = threading.Event()
 
     # -- life cycle
 
@@ -79,8 +81,12 @@ class Studio:
             worker.start()
         self.started = True
 
+    def begin_shutdown(self) -> None:
+        self.closing.set()
+
     def stop(self) -> None:
         """Stop the workers (a job cut short goes back in the queue), the janitor, then close the store."""
+        self.closing.set()
         if self.started:
             for worker in self.workers:
                 worker.stop()
