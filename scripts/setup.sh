@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Create .venv and install facestyle into it. "setup.sh test" also installs the test tools.
+# Create .venv and install facestyle into it. "setup.sh test" also installs the test tools,
+# including Debian's chromium for the web studio's browser test (Playwright drives it; its own
+# browser download is never used).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 extras="${1:-}"
@@ -9,3 +11,12 @@ fi
 spec="."
 [ -n "$extras" ] && spec=".[$extras]"
 .venv/bin/python -m pip install --quiet --disable-pip-version-check -e "$spec"
+if [[ ",$extras," == *",test,"* ]] && ! command -v chromium >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+        echo "setup: installing chromium (Debian package) for the browser test" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "setup: chromium is missing; install it (apt-get install chromium) or the browser test is skipped" >&2
+    fi
+fi

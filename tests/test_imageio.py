@@ -59,6 +59,18 @@ def test_truncated_jpeg(tmp_path, gradient_image):
         load_image(tmp_path / "cut.jpg")
 
 
+def test_png_with_a_metadata_bomb_is_an_input_error():
+    """A zTXt chunk inflating to 50 MB: Pillow raises ValueError, which must not escape as a traceback."""
+    png = _png_header_only(32, 32)
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    bomb = chunk(b"zTXt", b"k\x00\x00" + zlib.compress(b"\0" * 50_000_000, 9))
+    with pytest.raises(InputImageError, match="truncated or corrupt"):
+        load_image(png[:33] + bomb + png[33:])
+
+
 def test_one_pixel_image(tmp_path):
     Image.new("RGB", (1, 1)).save(tmp_path / "dot.png")
     with pytest.raises(InputImageError, match="only 1x1 pixels"):

@@ -37,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.required = True
     _add_run_command(commands)
     _add_inspect_command(commands)
+    _add_serve_command(commands)
     return parser
 
 
@@ -195,6 +196,40 @@ def _describe_face(face: Any) -> str:
     else:
         text += ", no landmarks (the mesh could not fit this face)"
     return text
+
+
+def _add_serve_command(commands: Any) -> None:
+    serve = commands.add_parser(
+        "serve",
+        help="open the web studio in your browser (runs on this computer)",
+        description="Run the local web studio: upload a photo, pick a painting, watch it paint, download.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on; anything but localhost warns")
+    serve.add_argument("--port", type=int, default=8765, help="port to listen on")
+    serve.add_argument("--data-dir", help="private folder for uploads, results and the job database "
+                       "[$FACESTYLE_DATA or ~/.local/share/facestyle/studio]")
+    serve.add_argument("--retention-hours", type=float, default=24.0, help="delete uploads and results after this long")
+    serve.add_argument("--max-upload-mb", type=float, default=20.0, help="largest image upload, in MB")
+    serve.add_argument("--queue-limit", type=int, default=8, help="jobs that may wait; more are refused as busy")
+    serve.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    serve.set_defaults(handler=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .web.config import MEGABYTE, StudioConfig, default_data_dir
+    from .web.server import serve
+
+    config = StudioConfig(
+        data_dir=Path(args.data_dir).expanduser() if args.data_dir else default_data_dir(),
+        retention_hours=args.retention_hours,
+        max_upload_bytes=int(args.max_upload_mb * MEGABYTE),
+        queue_limit=args.queue_limit,
+    )
+    serve(config, host=args.host, port=args.port)
+    return 0
 
 
 #: CLI destinations that are not Settings fields.

@@ -82,7 +82,8 @@ def _open(source: ImageSource, what: str) -> tuple[Image.Image, str]:
         ) from None
     except Image.UnidentifiedImageError:
         raise InputImageError(f"{label} is not an image Pillow can read; give a PNG or JPEG file") from None
-    except OSError as error:
+    except (OSError, ValueError) as error:
+        # ValueError: Pillow refuses a compressed metadata chunk that inflates past its limit (a bomb).
         raise InputImageError(f"{label} is truncated or corrupt ({error}); re-export the image") from None
     try:
         _check_size(image.size, label)

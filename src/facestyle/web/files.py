@@ -1,0 +1,80 @@
+"""Job ids and the job folders on disk: ``<data>/jobs/<id>/{content,style,result}.png, preview.jpg``.
+
+A job id is 128 random bits (``secrets.token_urlsafe``), so ids cannot be guessed; the id is also
+the only part of any path that comes from a request, and it must match :data:`JOB_ID` first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import shutil
+import tempfile
+from pathlib import Path
+
+from .config import make_private_dir
+
+#: 16 random bytes in URL-safe base64 without padding: 22 characters.
+JOB_ID = re.compile(r"[A-Za-z0-9_-]{22}")
+
+
+def new_job_id() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def is_job_id(text: str) -> bool:
+    return JOB_ID.fullmatch(text) is not None
+
+
+class JobFiles:
+    """Where one job's files go. Every method refuses a string that is not a job id."""
+
+    CONTENT = "content.png"
+    STYLE = "style.png"
+    PREVIEW = "preview.jpg"
+    RESULT = "result.png"
+
+    def __init__(self, root: Path):
+        self.root = make_private_dir(Path(root))
+
+    def folder(self, job_id: str) -> Path:
+        if not is_job_id(job_id):
+            raise ValueError(f"not a job id: {job_id!r}")
+        return self.root / job_id
+
+    def create(self, job_id: str) -> Path:
+        folder = self.folder(job_id)
+        folder.mkdir(mode=0o700)
+        return folder
+
+    def path(self, job_id: str, name: str) -> Path:
+        return self.folder(job_id) / name
+
+    def remove(self, job_id: str) -> None:
+        shutil.rmtree(self.folder(job_id), ignore_errors=True)
+
+    def job_ids_on_disk(self) -> list[str]:
+        """Ids of the job folders present, to find folders no job row points to any more."""
+        return [entry.name for entry in self.root.iterdir() if entry.is_dir() and is_job_id(entry.name)]
+
+    def write_atomic(self, job_id: str, name: str, data: bytes) -> bool:
+        """Write ``data`` via a temp file and rename, so a reader never sees half a file.
+
+        Returns False when the job folder has gone (the job was deleted while it ran).
+        """
+        folder = self.folder(job_id)
+        try:
+            handle, temp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        except FileNotFoundError:
+            return False
+        try:
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
+            os.replace(temp_name, folder / name)
+        except FileNotFoundError:
+            return False
+        finally:
+            if os.path.exists(temp_name):
+                os.unlink(temp_name)
+        return True

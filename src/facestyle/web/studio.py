@@ -1,0 +1,196 @@
+"""The studio's state: the job store, the job folders, the workers and the janitor, run together.
+
+:class:`Studio` is what the routes in :mod:`.app` call; it knows nothing of HTTP beyond raising
+:mod:`.errors` types. ``start()`` first recovers from a previous run that stopped abruptly: jobs
+left running go back in the queue (once), or fail with a reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from PIL import Image
+
+from ..engine import stylize
+from .config import StudioConfig, make_private_dir
+from .errors import Busy, NotFound
+from .files import JobFiles, is_job_id, new_job_id
+from .retention import Janitor
+from .store import Job, JobStore, QueueFull
+from .uploads import clean_png
+from .worker import CancelFlags, Engine, Worker
+
+log = logging.getLogger("facestyle.web")
+
+#: A job that was running when the server died this many times is failed rather than retried.
+MAX_ATTEMPTS = 2
+DECODE_SLOTS = 2
+
+
+def default_devices() -> tuple[str, ...]:
+    """One device per CUDA GPU when there are any, else the CPU."""
+    import torch
+
+    if torch.cuda.is_available():
+        return tuple(f"cuda:{index}" for index in range(torch.cuda.device_count()))
+    return ("cpu",)
+
+
+class Studio:
+    """Jobs in, results out. Thread-safe; one instance per server."""
+
+    def __init__(self, config: StudioConfig, *, engine: Engine = stylize):
+        self.config = config
+        make_private_dir(config.data_dir)
+        self.files = JobFiles(config.jobs_dir)
+        self.store = JobStore(config.database)
+        self.cancels = CancelFlags()
+        self.wakeup = threading.Condition()
+        self.devices = config.devices or default_devices()
+        self.workers = [
+            Worker(
+                device,
+                store=self.store,
+                files=self.files,
+                wakeup=self.wakeup,
+                cancels=self.cancels,
+                engine=engine,
+                preview_seconds=config.preview_seconds,
+                preview_size=config.preview_size,
+            )
+            for device in self.devices
+        ]
+        self.janitor = Janitor(self.purge_expired, interval=config.sweep_interval)
+        # Decoding a 50-megapixel upload takes ~150 MB; a burst of submissions decodes two at a time.
+        self.decoding = threading.BoundedSemaphore(DECODE_SLOTS)
+        self.started = False
+        #: Set when the server begins to shut down: progress streams end instead of holding it up.
+        self.closing = threading.Event()
+
+    # -- life cycle
+
+    def start(self) -> None:
+        again, failed = self.store.recover(max_attempts=MAX_ATTEMPTS)
+        if again or failed:
+            log.warning("after a restart: %d job(s) queued again, %d failed", len(again), len(failed))
+        self.janitor.start()
+        for worker in self.workers:
+            worker.start()
+        self.started = True
+
+    def begin_shutdown(self) -> None:
+        self.closing.set()
+
+    def stop(self) -> None:
+        """Stop the workers (a job cut short goes back in the queue), the janitor, then close the store."""
+        self.closing.set()
+        if self.started:
+            for worker in self.workers:
+                worker.stop()
+            self.janitor.stop()
+        self.store.close()
+        self.started = False
+
+    # -- jobs
+
+    def submit(
+        self,
+        content: Image.Image,
+        *,
+        quality: str,
+        options: dict[str, Any],
+        style: Image.Image | None = None,
+        style_id: str | None = None,
+    ) -> Job:
+        """Queue a job: write its images into a new private folder, then add the row.
+
+        Raises:
+            Busy: ``queue_limit`` jobs are already waiting.
+        """
+        if (style is None) == (style_id is None):
+            raise ValueError("give exactly one of style and style_id")
+        self.ensure_capacity()
+        job_id = new_job_id()
+        self.files.create(job_id)
+        try:
+            long_side = self.config.max_size
+            self.files.write_atomic(job_id, JobFiles.CONTENT, clean_png(content, long_side=long_side))
+            if style is not None:
+                self.files.write_atomic(job_id, JobFiles.STYLE, clean_png(style, long_side=long_side))
+            job = self.store.add(
+                job_id, quality=quality, options=options, style_id=style_id, limit=self.config.queue_limit
+            )
+        except QueueFull:
+            self.files.remove(job_id)
+            raise self._busy() from None
+        except BaseException:
+            self.files.remove(job_id)
+            raise
+        with self.wakeup:
+            self.wakeup.notify()
+        return job
+
+    def ensure_capacity(self) -> None:
+        """Raise Busy now if the queue is full, before time is spent decoding uploads.
+
+        Only a hint: :meth:`submit` checks again under the store's lock.
+        """
+        if self.store.count("queued") >= self.config.queue_limit:
+            raise self._busy()
+
+    def job(self, job_id: str) -> Job:
+        """Raises NotFound for unknown, expired, deleted or malformed ids alike."""
+        job = self.store.get(job_id) if is_job_id(job_id) else None
+        if job is None:
+            raise NotFound(
+                "no such job; it may have been deleted or expired "
+                f"(results are kept {self.config.retention_hours:g} h)"
+            )
+        return job
+
+    def cancel(self, job_id: str) -> Job:
+        """Stop a waiting or running job; a finished job is returned unchanged."""
+        self.job(job_id)
+        self.cancels.set(job_id)
+        if not self.store.cancel(job_id):
+            self.cancels.clear(job_id)
+        return self.job(job_id)
+
+    def delete(self, job_id: str) -> None:
+        """Cancel the job if needed, then remove its row and every file it had."""
+        self.job(job_id)
+        self.cancels.set(job_id)
+        self.store.cancel(job_id)
+        self.store.delete(job_id)
+        self.files.remove(job_id)
+
+    def queue_position(self, job: Job) -> int | None:
+        return self.store.queue_position(job)
+
+    def purge_expired(self, now: float | None = None) -> int:
+        """Delete jobs created more than the retention period ago, and folders no job owns."""
+        cutoff = (time.time() if now is None else now) - self.config.retention_seconds
+        expired = self.store.ids_created_before(cutoff)
+        for job_id in expired:
+            try:
+                self.delete(job_id)
+            except NotFound:
+                pass  # deleted by its owner meanwhile
+        known = self.store.all_ids()
+        orphans = [job_id for job_id in self.files.job_ids_on_disk() if job_id not in known]
+        for job_id in orphans:
+            # A folder made by a submission that is still being written has no row yet: spare it
+            # unless it is older than a minute.
+            folder = self.files.folder(job_id)
+            if folder.exists() and time.time() - folder.stat().st_mtime > 60:
+                self.files.remove(job_id)
+        return len(expired)
+
+    def _busy(self) -> Busy:
+        return Busy(
+            f"the studio already has {self.config.queue_limit} jobs waiting; try again in a minute",
+            retry_after=30,
+        )

@@ -1,0 +1,202 @@
+"""A worker thread per device: takes the oldest waiting job, paints it, reports progress, saves it.
+
+The engine is :func:`facestyle.stylize`; the worker turns its progress events into rows in the
+store (step, costs) and, every ``preview_seconds``, a small JPEG the page shows while it paints.
+Cancelling a job, deleting it or stopping the server makes the next progress event raise
+:class:`facestyle.errors.Cancelled`, which stops the engine between two steps.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+import time
+from typing import Any, Callable
+
+from PIL import Image
+
+from ..engine import Progress, Result, stylize
+from ..errors import Cancelled, FacestyleError
+from ..imageio import save_image
+from . import gallery
+from .files import JobFiles
+from .store import CANCELLED, DONE, FAILED, Job, JobStore
+
+log = logging.getLogger("facestyle.web")
+
+Engine = Callable[..., Result]
+
+
+class CancelFlags:
+    """Ids of jobs that must stop at their next step. Shared by the HTTP layer and the workers."""
+
+    def __init__(self) -> None:
+        self._ids: set[str] = set()
+        self._lock = threading.Lock()
+
+    def set(self, job_id: str) -> None:
+        with self._lock:
+            self._ids.add(job_id)
+
+    def is_set(self, job_id: str) -> bool:
+        with self._lock:
+            return job_id in self._ids
+
+    def clear(self, job_id: str) -> None:
+        with self._lock:
+            self._ids.discard(job_id)
+
+
+class ServerStopping(Cancelled):
+    """The run stopped because the server is shutting down; the job goes back in the queue."""
+
+
+class Worker:
+    """Runs jobs one at a time on ``device`` in a daemon thread until :meth:`stop`."""
+
+    def __init__(
+        self,
+        device: str,
+        *,
+        store: JobStore,
+        files: JobFiles,
+        wakeup: threading.Condition,
+        cancels: CancelFlags,
+        engine: Engine = stylize,
+        preview_seconds: float = 0.5,
+        preview_size: int = 384,
+    ):
+        self.device = device
+        self.store = store
+        self.files = files
+        self.wakeup = wakeup
+        self.cancels = cancels
+        self.engine = engine
+        self.preview_seconds = preview_seconds
+        self.preview_size = preview_size
+        self._stopping = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"facestyle-worker-{device}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop after the current step; a job cut short goes back in the queue for the next start."""
+        with self.wakeup:
+            self._stopping.set()
+            self.wakeup.notify_all()
+        self._thread.join(timeout)
+
+    def _loop(self) -> None:
+        while not self._stopping.is_set():
+            # Claiming and waiting under the condition's lock: a submission or a stop that
+            # notifies in between cannot be missed.
+            with self.wakeup:
+                job = self.store.claim_next(self.device)
+                if job is None:
+                    if not self._stopping.is_set():
+                        self.wakeup.wait(timeout=5.0)
+                    continue
+            try:
+                self.run(job)
+            except Exception:  # pragma: no cover - run() already turns errors into a failed job
+                log.exception("worker on %s failed on job %s", self.device, job.id)
+
+    def run(self, job: Job) -> None:
+        """Paint one claimed job and record how it ended."""
+        started = time.perf_counter()
+        reporter = _ProgressReporter(self, job.id)
+        try:
+            style: Any = self.files.path(job.id, JobFiles.STYLE)
+            if job.style_id is not None:
+                painting = gallery.find(job.style_id)
+                if painting is None:
+                    raise FacestyleError(f"the gallery has no painting '{job.style_id}' any more; pick another")
+                style = painting.read_bytes()
+            result = self.engine(
+                self.files.path(job.id, JobFiles.CONTENT),
+                style,
+                progress=reporter,
+                device=self.device,
+                **job.options,
+            )
+        except ServerStopping:
+            self.store.requeue(job.id)
+            return
+        except Cancelled:
+            self.store.finish(job.id, CANCELLED, error="cancelled on request", seconds=_since(started))
+        except FacestyleError as error:
+            self.store.finish(job.id, FAILED, error=str(error), seconds=_since(started))
+        except Exception as error:
+            log.exception("job %s failed", job.id)
+            self.store.finish(
+                job.id,
+                FAILED,
+                error=f"internal error ({type(error).__name__}: {error}); see the server's log",
+                seconds=_since(started),
+            )
+        else:
+            self._save(job, result, started)
+        finally:
+            self.cancels.clear(job.id)
+        if self.store.get(job.id) is None:
+            self.files.remove(job.id)  # Deleted while it ran: drop whatever was written since.
+
+    def _save(self, job: Job, result: Result, started: float) -> None:
+        try:
+            save_image(result.image, self.files.path(job.id, JobFiles.RESULT), metadata=result.metadata())
+        except FacestyleError as error:  # OutputError: the folder went away (deleted) or the disk is full
+            self.store.finish(job.id, FAILED, error=str(error), seconds=_since(started))
+            return
+        self.write_preview(job.id, result.image)
+        self.store.finish(job.id, DONE, seconds=_since(started))
+
+    def write_preview(self, job_id: str, image: Image.Image) -> bool:
+        preview = image.convert("RGB")
+        preview.thumbnail((self.preview_size, self.preview_size), Image.Resampling.BILINEAR)
+        out = io.BytesIO()
+        preview.save(out, format="JPEG", quality=80)
+        return self.files.write_atomic(job_id, JobFiles.PREVIEW, out.getvalue())
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping.is_set()
+
+
+class _ProgressReporter:
+    """The progress callback of one run: stores progress, writes previews, raises to cancel."""
+
+    # At most this often a progress row is written; the page polls twice a second at most.
+    ROW_SECONDS = 0.2
+
+    def __init__(self, worker: Worker, job_id: str):
+        self.worker = worker
+        self.job_id = job_id
+        self.last_row = float("-inf")
+        self.last_preview = float("-inf")
+
+    def __call__(self, event: Progress) -> None:
+        if self.worker.stopping:
+            raise ServerStopping("the studio is stopping")
+        if self.worker.cancels.is_set(self.job_id):
+            raise Cancelled("cancelled on request")
+        now = time.monotonic()
+        last_step = event.step >= event.total_steps
+        new_preview = False
+        if now - self.last_preview >= self.worker.preview_seconds or last_step:
+            new_preview = self.worker.write_preview(self.job_id, event.image())
+            self.last_preview = now
+        if new_preview or last_step or now - self.last_row >= self.ROW_SECONDS:
+            self.worker.store.record_progress(
+                self.job_id,
+                step=event.step,
+                total_steps=event.total_steps,
+                costs=event.costs,
+                new_preview=new_preview,
+            )
+            self.last_row = now
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 3)

@@ -1,0 +1,122 @@
+"""End to end in a real headless browser: Debian's chromium driven by Playwright.
+
+Uploads a bundled face, picks a gallery painting, watches a long run paint and cancels it, then
+runs the fast quality to the end, waits for the result image, and saves screenshots at a laptop and a phone width (to ``$FACESTYLE_SCREENSHOTS`` when set,
+else the test's tmp folder). CI installs chromium and playwright (scripts/setup.sh); elsewhere the
+test is skipped when either is missing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from facestyle.web.presets import quality_options
+from tests.web.conftest import EXAMPLES
+
+CHROMIUM = "/usr/bin/chromium"
+# The network is closed here: without these, chromium waits on update and sync services.
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+# Until the engine has AdaIN, "fast" is a Gatys run at 256 px: smaller here, for two busy CPU cores.
+RUN_SIZE, RUN_STEPS = "160", "12"
+
+
+def _playwright():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        sync_playwright = None
+    missing = [name for name, ok in (("playwright", sync_playwright), ("chromium", shutil.which(CHROMIUM))) if not ok]
+    if missing:
+        if os.environ.get("CI"):
+            pytest.fail(f"{' and '.join(missing)} not installed; scripts/setup.sh test installs them")
+        pytest.skip(f"{' and '.join(missing)} not installed (run: bash scripts/setup.sh test)")
+    return sync_playwright
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("FACESTYLE_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def test_paint_a_bundled_face_in_the_browser(live_server, screenshots, tmp_path):
+    sync_playwright = _playwright()
+    server = live_server(allowed_hosts=("127.0.0.1",))
+    console_errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+            page.on("pageerror", lambda error: console_errors.append(str(error)))
+            page.goto(server.url, wait_until="load")
+
+            page.set_input_files("#content-input", str(EXAMPLES / "face_04_christina_koch_nasa_2014.jpg"))
+            page.wait_for_selector("#content-preview:not([hidden])")
+            page.click('[data-style="vangogh-self-portrait"]')
+
+            # A long Gatys run: the page shows intermediate images while it paints, and Cancel stops it.
+            page.click('[data-quality="balanced"]')
+            page.click(".more summary")
+            page.fill("#opt-size", "128")
+            page.fill("#opt-steps", "300")
+            page.click("#start")
+            page.wait_for_selector("#status:not([hidden])")
+            page.wait_for_function("() => document.getElementById('stage-image').src.includes('/preview')")
+            page.wait_for_function("() => state.job.progress.step >= 8 && state.previewVersion >= 4", timeout=120_000)
+            assert page.inner_text("#status-text").startswith("Painting… step")
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(screenshots / "studio-painting.png"))
+            page.click("#cancel")
+            page.wait_for_function("() => document.getElementById('status-text').textContent === 'Cancelled'")
+
+            # The fast quality, run to the end.
+            page.click('[data-quality="fast"]')
+            fast = quality_options("fast")
+            size = str(fast["size"]) if fast["method"] == "adain" else RUN_SIZE  # one pass: no need to shrink
+            page.fill("#opt-size", "" if fast["method"] == "adain" else RUN_SIZE)
+            page.fill("#opt-steps", "" if fast["method"] == "adain" else RUN_STEPS)
+            assert page.is_enabled("#start")
+            page.click("#start")
+            page.wait_for_selector("#download:not([hidden])", timeout=240_000)
+            page.wait_for_function(
+                "() => { const i = document.getElementById('stage-image');"
+                " return !i.hidden && i.complete && i.naturalWidth > 0 && i.src.includes('/result'); }"
+            )
+            assert page.inner_text("#status-text").startswith("Done in")
+            width = page.evaluate("document.getElementById('stage-image').naturalWidth")
+            height = page.evaluate("document.getElementById('stage-image').naturalHeight")
+            assert max(width, height) == int(size)
+            page.wait_for_selector("#history li img")
+            assert page.locator("#history li").count() == 1
+            page.evaluate("window.scrollTo(0, 0)")  # the portrait panel is sticky: show it in place
+            page.screenshot(path=str(screenshots / "studio-1280.png"), full_page=True)
+
+            # A phone's width: one column, nothing overflows sideways.
+            page.set_viewport_size({"width": 390, "height": 844})
+            page.wait_for_function("() => document.documentElement.scrollWidth <= 390")
+            page.evaluate("window.scrollTo(0, 0)")
+            page.screenshot(path=str(screenshots / "studio-390.png"), full_page=True)
+
+            # A reload keeps this session's history (job ids live in the browser's storage).
+            page.reload(wait_until="load")
+            page.wait_for_selector("#history li img")
+        finally:
+            browser.close()
+    assert console_errors == []
+    assert (screenshots / "studio-1280.png").stat().st_size > 10_000

@@ -1,0 +1,100 @@
+"""Quality presets and extra controls follow what the engine offers, without editing the studio."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import pytest
+
+from facestyle import settings as settings_module
+from facestyle.errors import OptionError
+from facestyle.settings import Settings
+from facestyle.web import presets
+from facestyle.web.config import StudioConfig
+
+
+@pytest.fixture
+def config(tmp_path):
+    return StudioConfig(data_dir=tmp_path)
+
+
+def test_fast_is_a_short_gatys_run_until_the_engine_offers_adain(monkeypatch):
+    monkeypatch.setattr(settings_module, "METHODS", ("gatys",))
+    assert presets.quality_options("fast") == presets.FAST_WITHOUT_ADAIN
+    monkeypatch.setattr(settings_module, "METHODS", ("gatys", "adain"))
+    assert presets.quality_options("fast") == {"method": "adain", "size": 512}
+
+
+def test_best_is_the_engines_own_defaults_and_unknown_qualities_get_a_hint():
+    assert presets.quality_options("best") == {"method": "gatys", "size": Settings.size, "steps": Settings.steps}
+    with pytest.raises(OptionError, match="unknown quality 'bset'; did you mean 'best'"):
+        presets.quality_options("bset")
+
+
+def test_explicit_fields_override_the_preset_and_empty_ones_keep_it(config):
+    quality, options = presets.parse_options({"quality": "balanced", "steps": "7", "size": "", "seed": "3"}, config)
+    assert quality == "balanced"
+    assert options == {"method": "gatys", "size": 384, "steps": 7, "seed": 3}
+    assert presets.parse_options({}, config)[0] == presets.DEFAULT_QUALITY
+
+
+def test_options_that_are_not_offered_are_refused_with_the_accepted_list(config):
+    with pytest.raises(OptionError, match="unknown option 'step'; did you mean 'steps'"):
+        presets.parse_options({"step": "5"}, config)
+    with pytest.raises(OptionError, match="unknown option 'weights'"):
+        presets.parse_options({"weights": "/etc/passwd"}, config)
+
+
+def test_extra_controls_are_exactly_the_listed_fields_that_exist():
+    fields = {field.name for field in dataclasses.fields(Settings)}
+    expected = [name for name in presets.EXTRA_CONTROLS if name in fields]
+    assert [control.name for control in presets.extra_controls()] == expected
+    assert presets.settable_options() == presets.BASIC_OPTIONS + tuple(expected)
+
+
+@dataclass(frozen=True)
+class FutureSettings(Settings):
+    """Settings as the face and fast-mode work may leave them."""
+
+    face_protect: float = 0.5
+    preserve_colour: bool = False
+    colour: str = "painting"
+    strength: float = 1.0
+
+
+def test_controls_light_up_for_fields_that_land(monkeypatch, config):
+    monkeypatch.setattr(presets, "Settings", FutureSettings)
+    monkeypatch.setattr(settings_module, "COLOURS", ("painting", "photo"), raising=False)
+    monkeypatch.setattr(
+        presets, "make_settings", lambda **options: dataclasses.replace(FutureSettings(), **options)
+    )
+    controls = {control.name: control for control in presets.extra_controls()}
+    assert list(controls) == ["strength", "face_protect", "preserve_colour", "colour"]
+    assert controls["face_protect"].kind == "range" and (controls["face_protect"].minimum, controls["face_protect"].maximum) == (0.0, 1.0)
+    assert controls["preserve_colour"].kind == "checkbox" and controls["preserve_colour"].default is False
+    assert controls["colour"].kind == "select" and controls["colour"].choices == ("painting", "photo")
+    assert controls["strength"].methods == ("adain",) and controls["face_protect"].methods == ()
+    described = presets.describe()
+    assert [c["name"] for c in described["controls"]] == list(controls)
+    assert "face_protect" in described["options"]
+
+    _, options = presets.parse_options(
+        {"quality": "fast", "face_protect": "0.8", "preserve_colour": "true", "colour": "photo"}, config
+    )
+    assert options["face_protect"] == 0.8 and options["preserve_colour"] is True and options["colour"] == "photo"
+    with pytest.raises(OptionError, match="preserve_colour must be true or false"):
+        presets.parse_options({"preserve_colour": "maybe"}, config)
+    with pytest.raises(OptionError, match="face_protect must be a number"):
+        presets.parse_options({"face_protect": "lots"}, config)
+
+
+def test_the_studio_caps_size_and_steps(tmp_path):
+    small = StudioConfig(data_dir=tmp_path, max_size=256, max_steps=50)
+    assert presets.parse_options({"quality": "best"}, small)[1] == {"method": "gatys", "size": 256, "steps": 50}
+    with pytest.raises(OptionError, match="size must be at most 256"):
+        presets.parse_options({"size": "300"}, small)
+    with pytest.raises(OptionError, match="steps must be at most 50"):
+        presets.parse_options({"quality": "fast", "steps": "51"}, small)
+    with pytest.raises(OptionError, match="size must be between 16 and 8192"):
+        presets.parse_options({"size": "8"}, small)

@@ -1,0 +1,87 @@
+"""How a worker records the way a run ended: done, failed with the engine's message, or back in the queue."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from facestyle.errors import InputImageError
+from facestyle.web.files import JobFiles, new_job_id
+from facestyle.web.store import JobStore
+from facestyle.web.worker import CancelFlags, Worker
+from tests.web.conftest import SlowEngine
+
+
+@pytest.fixture
+def parts(tmp_path, face_bytes):
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    files = JobFiles(tmp_path / "jobs")
+
+    def make_worker(engine):
+        return Worker("cpu", store=store, files=files, wakeup=threading.Condition(), cancels=CancelFlags(),
+                      engine=engine, preview_seconds=0.0)
+
+    def claim(style_id="great-wave"):
+        job_id = new_job_id()
+        files.create(job_id)
+        (files.folder(job_id) / JobFiles.CONTENT).write_bytes(face_bytes)
+        store.add(job_id, quality="fast", options={"size": 32, "steps": 2}, style_id=style_id)
+        return store.claim_next("cpu")
+
+    yield make_worker, claim, store, files
+    store.close()
+
+
+def test_a_finished_run_leaves_a_result_a_preview_and_a_done_row(parts):
+    make_worker, claim, store, files = parts
+    engine = SlowEngine(steps=4, step_seconds=0)
+    job = claim()
+    make_worker(engine).run(job)
+    done = store.get(job.id)
+    assert done.status == "done" and done.step == 4 and done.preview_version >= 2
+    assert (files.folder(job.id) / "result.png").is_file() and (files.folder(job.id) / "preview.jpg").is_file()
+    assert engine.calls[0]["device"] == "cpu" and engine.calls[0]["size"] == 32
+
+
+def test_engine_errors_fail_the_job_with_their_message(parts):
+    make_worker, claim, store, _ = parts
+
+    def broken_input(*args, **kwargs):
+        raise InputImageError("content image is only 8x8 pixels; give an image at least 16 pixels on each side")
+
+    job = claim()
+    make_worker(broken_input).run(job)
+    assert store.get(job.id).error.startswith("content image is only 8x8 pixels")
+
+
+def test_unexpected_errors_fail_the_job_and_say_where_to_look(parts, caplog):
+    make_worker, claim, store, _ = parts
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("out of memory")
+
+    job = claim()
+    make_worker(crash).run(job)
+    failed = store.get(job.id)
+    assert failed.status == "failed" and "RuntimeError: out of memory" in failed.error and "log" in failed.error
+
+
+def test_a_style_missing_from_the_gallery_fails_cleanly(parts):
+    make_worker, claim, store, _ = parts
+    job = claim(style_id="lost-painting")
+    make_worker(SlowEngine(steps=1, step_seconds=0)).run(job)
+    assert "no painting 'lost-painting'" in store.get(job.id).error
+
+
+def test_stopping_the_worker_mid_run_puts_the_job_back(parts):
+    make_worker, claim, store, _ = parts
+    engine = SlowEngine(steps=100_000)
+    worker = make_worker(engine)
+    job = claim()
+    runner = threading.Thread(target=worker.run, args=(job,))
+    runner.start()
+    assert engine.started.wait(20)
+    worker._stopping.set()
+    runner.join(20)
+    assert store.get(job.id).status == "queued"
