@@ -24,6 +24,7 @@ from .guidance import FaceGuide, analyse_pair
 from .imageio import ImageSource, load_image, resize_long_side, resize_to, to_pil, to_tensor
 from .objective import build_objective
 from .optim import make_optimizer
+from .parameterisation import parameterise
 from .schedule import make_schedule
 from .settings import Settings, make_settings
 from .vgg import VGG19Features, load_vgg19
@@ -182,11 +183,13 @@ def _optimise(
         else:
             # Bicubic upsampling of the coarser solution is the start of the next scale.
             image = F.interpolate(image, size=content_tensor.shape[-2:], mode="bicubic", align_corners=False)
-        image = image.detach().clamp(0, 1).contiguous().requires_grad_(True)
-        optimizer = make_optimizer(settings.optimizer, image, lr=settings.learning_rate)
+        representation = parameterise(
+            image.detach().clamp(0, 1), optimizer=settings.optimizer, pyramid_levels=settings.pyramid_levels
+        )
+        optimizer = make_optimizer(settings.optimizer, representation.variable, lr=settings.learning_rate)
 
-        def evaluate(image: torch.Tensor = image, criterion: Any = criterion) -> dict[str, torch.Tensor]:
-            costs = criterion(image)
+        def evaluate(representation: Any = representation, criterion: Any = criterion) -> dict[str, torch.Tensor]:
+            costs = criterion(representation.image())
             costs["total"].backward()
             return {name: value.detach() for name, value in costs.items()}
 
@@ -197,7 +200,7 @@ def _optimise(
             values = torch.stack([result.costs[name].float() for name in names]).tolist()
             costs = dict(zip(names, values))
             elapsed = time.perf_counter() - started
-            size = (image.shape[-1], image.shape[-2])
+            size = (content_tensor.shape[-1], content_tensor.shape[-2])
             history.append({"step": step, "seconds": elapsed, "scale": level, "size": scale.size, **costs})
             if progress is not None:
                 progress(
@@ -208,7 +211,7 @@ def _optimise(
                         elapsed=elapsed,
                         size=size,
                         evaluations=result.evaluations,
-                        _render=lambda image=image: to_pil(image.detach()),
+                        _render=lambda representation=representation: to_pil(representation.image().detach()),
                         scale=level,
                         scales=len(schedule),
                     )
@@ -216,8 +219,10 @@ def _optimise(
             if result.converged:
                 step = sum(s.steps for s in schedule[: level + 1])  # keep step numbers on the schedule
                 break
+        with torch.no_grad():
+            image = representation.image().detach().clamp(0, 1)
     assert image is not None
-    return image.detach(), history
+    return image, history
 
 
 def _encoder_for(settings: Settings, device: torch.device) -> VGG19Features:

@@ -66,6 +66,8 @@ class Settings:
     #: Coarse-to-fine: number of sizes solved, smallest long side (see schedule.py).
     scales: int = 3
     min_size: int = 128
+    #: L-BFGS only: optimise a pyramid of this many levels instead of raw pixels (1 = pixels).
+    pyramid_levels: int = 4
     # -- network and machine
     padding: str = "zeros"
     pooling: str = "max"
@@ -99,6 +101,7 @@ class Settings:
             raise OptionError(f"allow_tf32 must be true or false, not {self.allow_tf32!r}")
         _check_int("scales", self.scales, 1, 8)
         _check_int("min_size", self.min_size, 16, 8192)
+        _check_int("pyramid_levels", self.pyramid_levels, 1, 8)
         _check_number("strength", self.strength)
         if self.strength > 1:
             raise OptionError(f"strength must be between 0 and 1, not {self.strength}")
