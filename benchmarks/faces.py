@@ -43,9 +43,21 @@ STYLES = {
 MODES = {"plain": {"face_aware": False}, "face-aware": {}}
 
 
+def modes_for(protect_levels: list[float] | None) -> dict[str, dict]:
+    """plain, the face-aware default, and face-aware at each extra protection level."""
+    modes = dict(MODES)
+    for level in protect_levels or []:
+        modes[f"face-aware p={level:g}"] = {"face_protect": level}
+    return modes
+
+
+FACE_LIMIT: int | None = None
+
+
 def faces() -> dict[str, Path]:
-    """The bundled photos, keyed by a short name."""
-    return {path.stem.split("_", 2)[2]: path for path in sorted((IMAGES / "faces").glob("*.jpg"))}
+    """The bundled photos, keyed by a short name (the first ``FACE_LIMIT`` for smoke runs)."""
+    found = {path.stem.split("_", 2)[2]: path for path in sorted((IMAGES / "faces").glob("*.jpg"))}
+    return dict(list(found.items())[:FACE_LIMIT])
 
 
 def prepare(work: Path, size: int) -> None:
@@ -68,7 +80,8 @@ def _tar_index(face_name: str) -> int:
     return list(faces()).index(face_name) // 4
 
 
-def render(work: Path, size: int, steps: int | None, device: str, pack: Path | None = None) -> None:
+def render(work: Path, size: int, steps: int | None, device: str, pack: Path | None = None,
+           modes: dict[str, dict] = MODES) -> None:
     """Stylise every pair in both modes with the analyses from :func:`prepare`."""
     import torch
 
@@ -82,7 +95,7 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
                       face_aware=False)  # warm-up
     for face_name, face_path in faces().items():
         for style_name, style_rel in STYLES.items():
-            for mode, extra in MODES.items():
+            for mode, extra in modes.items():
                 if device.startswith("cuda"):
                     torch.cuda.synchronize()
                 started = time.perf_counter()
@@ -102,8 +115,8 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
             with tarfile.open(pack / f"faces{_tar_index(face_name)}.tar", "a") as tar:
                 for png in sorted(work.glob(f"{face_name}__*.png")):
                     tar.add(png, arcname=png.name)
-        record = json.dumps({"machine": machine, "device": device, "size": size, "steps": steps, "seconds": timings},
-                            indent=1)
+        record = json.dumps({"machine": machine, "device": device, "size": size, "steps": steps, "seconds": timings,
+                             "modes": modes}, indent=1)
         (work / "timings.json").write_text(record)
         if pack is not None:
             (pack / "timings.json").write_text(record)
@@ -117,12 +130,13 @@ def measure(work: Path, size: int) -> str:
 
     guides = pickle.loads((work / "analyses.pkl").read_bytes())
     timing = json.loads((work / "timings.json").read_text())
+    modes = timing.get("modes", MODES)
     rows = []
     for face_name, face_path in faces().items():
         photo = resize_long_side(load_image(face_path), size)
         for style_name, style_rel in STYLES.items():
             guide = guides[face_name, style_name]
-            for mode in MODES:
+            for mode in modes:
                 key = f"{face_name}__{style_name}__{mode}"
                 result = work / f"{key}.png"
                 report = landmark_nme(photo, result, content_analysis=guide.content)
@@ -132,11 +146,11 @@ def measure(work: Path, size: int) -> str:
                              "style_cost": style_cost, "seconds": timing["seconds"][key]})
             print(f"measured {face_name} × {style_name}", flush=True)
     (work / "measurements.json").write_text(json.dumps(rows, indent=1))
-    _contact_sheet(work, RESULTS / "faces_sheet.jpg")
-    return _markdown(rows, timing)
+    _contact_sheet(work, RESULTS / "faces_sheet.jpg", ["plain", "face-aware"])
+    return _markdown(rows, timing, list(modes))
 
 
-def _markdown(rows: list[dict], timing: dict) -> str:
+def _markdown(rows: list[dict], timing: dict, modes: list[str]) -> str:
     lines = [
         f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}), "
         f"{timing['size']} px, {timing['steps'] or 'default'} steps for both modes; analysis and measurement on the "
@@ -148,7 +162,7 @@ def _markdown(rows: list[dict], timing: dict) -> str:
         "|---|---:|---:|---:|---:|---:|",
     ]
     summary = {}
-    for mode in MODES:
+    for mode in modes:
         mine = [r for r in rows if r["mode"] == mode]
         nmes = [r["nme"] for r in mine if r["nme"] is not None]
         summary[mode] = {
@@ -182,11 +196,11 @@ def _f(value) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
-def _contact_sheet(work: Path, path: Path, cell: int = 160) -> None:
+def _contact_sheet(work: Path, path: Path, modes: list[str], cell: int = 160) -> None:
     from PIL import Image, ImageDraw
 
     names = list(faces())
-    columns = [(style, mode) for style in STYLES for mode in MODES]
+    columns = [(style, mode) for style in STYLES for mode in modes]
     label = 28
     sheet = Image.new("RGB", (cell * len(columns), label + cell * len(names)), "white")
     draw = ImageDraw.Draw(sheet)
@@ -213,7 +227,7 @@ def _replace_section(path: Path, name: str, body: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    global IMAGES
+    global IMAGES, FACE_LIMIT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("phase", nargs="?", choices=["all", "prepare", "render", "measure"], default="all")
     parser.add_argument("--work", type=Path, default=RESULTS / "faces_work")
@@ -222,8 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/")
     parser.add_argument("--pack", type=Path, default=None, help="render: also pack results into tar files here")
+    parser.add_argument("--limit-faces", type=int, default=None, help="only the first N photos (smoke runs)")
+    parser.add_argument("--protect-levels", default="", help="extra face_protect levels to render, e.g. 0.25,1")
     args = parser.parse_args(argv)
     IMAGES = args.images
+    FACE_LIMIT = args.limit_faces
     args.work.mkdir(parents=True, exist_ok=True)
     if args.device == "auto":
         import torch
@@ -232,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.phase in ("all", "prepare"):
         prepare(args.work, args.size)
     if args.phase in ("all", "render"):
-        render(args.work, args.size, args.steps, args.device, args.pack)
+        levels = [float(x) for x in args.protect_levels.split(",") if x.strip()]
+        render(args.work, args.size, args.steps, args.device, args.pack, modes_for(levels))
     if args.phase in ("all", "measure"):
         markdown = measure(args.work, args.size)
         print(markdown)
