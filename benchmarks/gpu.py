@@ -30,7 +30,16 @@ CONTENT = ROOT / "examples" / "face_04_christina_koch_nasa_2014.jpg"
 STYLE = ROOT / "examples" / "style_vangogh_selfportrait_1889.jpg"
 
 
+try:  # Face analysis needs mediapipe; a GPU box without it times the plain mode.
+    import mediapipe  # noqa: F401
+
+    FACE_AWARE = True
+except ImportError:
+    FACE_AWARE = False
+
+
 def timed(device: str, **options) -> tuple[float, facestyle.Result]:
+    options.setdefault("face_aware", FACE_AWARE)
     if device == "cuda":
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
@@ -52,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     device = args.device
     args.out.parent.mkdir(parents=True, exist_ok=True)
     card = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
-    print(f"device: {card}; torch {torch.__version__}", flush=True)
+    print(f"device: {card}; torch {torch.__version__}; face-aware: {FACE_AWARE}", flush=True)
     rows = []
 
     def record(label: str, seconds: float, result: facestyle.Result) -> None:

@@ -208,3 +208,10 @@ def test_masks_work_on_a_painted_face(painted_portrait_path):
     face = analysis.faces[0]
     assert value_at(masks["eyes"], face.left_eye_center) > 0.5
     assert float(masks["skin"].sum()) > 20 * float(masks["eyes"].sum())
+
+
+def test_stored_mesh_polygons_match_mediapipe():
+    from facestyle.masks import _mesh_polygons
+    from facestyle.mesh_topology import MESH_POLYGONS
+
+    assert _mesh_polygons() == MESH_POLYGONS

@@ -25,6 +25,7 @@ import torch.nn.functional as F
 from PIL import Image, ImageDraw, ImageFont
 
 from .faces import Face, FaceAnalysis
+from .mesh_topology import MESH_POLYGONS
 
 #: The regions of the partition, face features first. ``hair_body`` is the person minus the face.
 REGIONS = ("eyes", "brows", "lips", "nose", "skin", "hair_body", "background")
@@ -133,16 +134,10 @@ def _mesh_polygons() -> dict[str, tuple[tuple[int, ...], ...]]:
     }
 
 
-_POLYGONS: dict[str, tuple[tuple[int, ...], ...]] | None = None
-
-
 def mesh_polygons() -> dict[str, tuple[tuple[int, ...], ...]]:
     """Landmark indices of the closed polygons: ``oval``, ``eyes``, ``brows``, ``lips`` and ``nose``
     (the nose entry is a point set whose convex hull is filled)."""
-    global _POLYGONS
-    if _POLYGONS is None:
-        _POLYGONS = _mesh_polygons()
-    return _POLYGONS
+    return MESH_POLYGONS
 
 
 # --- the masks -----------------------------------------------------------------------------------
