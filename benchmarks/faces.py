@@ -141,7 +141,14 @@ def measure(work: Path, size: int) -> str:
     timing = json.loads((work / "timings.json").read_text())
     modes = timing.get("modes", MODES)
     rows = []
+    complete = [name for name in faces() if all((work / f"{name}__{style}__{mode}.png").exists()
+                                                 for style in STYLES for mode in modes)]
+    missing = [name for name in faces() if name not in complete]
+    if missing:
+        print(f"not rendered (left out): {', '.join(missing)}", flush=True)
     for face_name, face_path in faces().items():
+        if face_name not in complete:
+            continue
         photo = resize_long_side(load_image(face_path), size)
         for style_name, style_rel in STYLES.items():
             guide = guides[face_name, style_name]
@@ -155,14 +162,17 @@ def measure(work: Path, size: int) -> str:
                              "style_cost": style_cost, "seconds": timing["seconds"][key]})
             print(f"measured {face_name} × {style_name}", flush=True)
     (work / "measurements.json").write_text(json.dumps(rows, indent=1))
-    _contact_sheet(work, RESULTS / "faces_sheet.jpg", ["plain", "face-aware"])
-    return _markdown(rows, timing, list(modes))
+    _contact_sheet(work, RESULTS / "faces_sheet.jpg", ["plain", "face-aware"], complete)
+    markdown = _markdown(rows, timing, list(modes))
+    if missing:
+        markdown += f"\n\nNot rendered within the run's time limit, so left out: {', '.join(missing)}."
+    return markdown
 
 
 def _markdown(rows: list[dict], timing: dict, modes: list[str]) -> str:
     lines = [
         f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}), "
-        f"{timing['size']} px, {timing['steps'] or 'default'} steps for both modes; analysis and measurement on the "
+        f"{timing['size']} px, {timing['steps'] or 'default'} steps for every mode; analysis and measurement on the "
         f"2-core CPU. Command: `python benchmarks/faces.py`. NME = mean distance of the 478 landmarks between photo "
         "and result / inter-ocular distance (outer eye corners); style cost = whole-image J_style of the default "
         "objective, measured identically for both modes.",
@@ -205,10 +215,9 @@ def _f(value) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
-def _contact_sheet(work: Path, path: Path, modes: list[str], cell: int = 160) -> None:
+def _contact_sheet(work: Path, path: Path, modes: list[str], names: list[str], cell: int = 160) -> None:
     from PIL import Image, ImageDraw
 
-    names = list(faces())
     columns = [(style, mode) for style in STYLES for mode in modes]
     label = 28
     sheet = Image.new("RGB", (cell * len(columns), label + cell * len(names)), "white")

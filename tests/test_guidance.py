@@ -41,7 +41,7 @@ def test_protection_lowers_face_style_weights_only():
     weights = region_weights(1.0)
     assert weights["background"] == 1.0 and weights["hair_body"] == 1.0
     assert weights["eyes"] < weights["skin"] < 1.0
-    assert region_weights(0.0) == dict.fromkeys(REGIONS, 1.0)
+    assert region_weights(0.0) == dict.fromkeys((*REGIONS, "face"), 1.0)
 
 
 def test_portrait_style_regions_take_their_own_targets(face_256, vermeer_256):
@@ -62,3 +62,8 @@ def test_portrait_style_regions_take_their_own_targets(face_256, vermeer_256):
     assert torch.allclose(landscape.targets, landscape.targets[:1].expand_as(landscape.targets))
     assert not torch.allclose(portrait.targets, portrait.targets[:1].expand_as(portrait.targets))
     assert portrait.weights.sum().item() == pytest.approx(1.0, abs=0.02)  # area shares of a partition
+    # Fine regions at shallow layers of a portrait; face, person and background elsewhere.
+    assert len(landscape.targets) <= 3 < len(portrait.targets)
+    deep = guided_style_loss("relu5_1", features, (photo.height, photo.width), content_masks, style_masks,
+                             region_weights(0.0))
+    assert len(deep.targets) <= 3

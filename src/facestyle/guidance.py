@@ -31,7 +31,20 @@ DETAIL_LAYER = "relu3_1"
 #: Weight of that detail term relative to α, at p = 1.
 DETAIL_GAIN = 1.0
 #: How much face protection lowers the style weight of each face region at p = 1.
-STYLE_RELIEF = {"eyes": 0.8, "brows": 0.8, "lips": 0.8, "nose": 0.6, "skin": 0.5}
+STYLE_RELIEF = {"eyes": 0.8, "brows": 0.8, "lips": 0.8, "nose": 0.6, "skin": 0.5, "face": 0.5}
+#: Layers fine enough for per-feature regions (eyes, brows, lips, nose, skin) when the painting is a
+#: portrait. Deeper layers see a few positions per eye, too few for statistics of their own, so
+#: there (and for paintings without a face) the face is one region with the same three as the
+#: person and background: an eye matching a whole landscape's statistics grows a star in it.
+FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
+
+
+def merge_face_regions(masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """{eyes, brows, lips, nose, skin, hair_body, background} → {face, hair_body, background}."""
+    from .masks import FACE_REGIONS
+
+    face = sum(masks[name] for name in FACE_REGIONS)
+    return {"face": face, "hair_body": masks["hair_body"], "background": masks["background"]}
 #: A region covering less than this share of the image is skipped (too few positions for statistics).
 MIN_REGION_SHARE = 0.002
 #: A style region needs at least this many positions at a layer to be its own target.
@@ -69,10 +82,10 @@ def analyse_pair(content: Image.Image, style: Image.Image) -> FaceGuide:
 
 
 def region_weights(protect: float) -> dict[str, float]:
-    """Style weight per region for face protection ``protect`` (1 everywhere at 0)."""
+    """Style weight per region (fine and merged) for face protection ``protect`` (1 everywhere at 0)."""
     from .masks import REGIONS
 
-    return {name: 1.0 - STYLE_RELIEF.get(name, 0.0) * protect for name in REGIONS}
+    return {name: 1.0 - STYLE_RELIEF.get(name, 0.0) * protect for name in (*REGIONS, "face")}
 
 
 def guided_style_loss(
@@ -97,6 +110,9 @@ def guided_style_loss(
     """
     from .masks import resize_masks
 
+    if layer not in FEATURE_LAYERS or not style_masks:
+        content_masks = merge_face_regions(content_masks)
+        style_masks = merge_face_regions(style_masks) if style_masks else None
     masks = resize_masks(content_masks, generated_shape)
     device = style_features.device
     whole = masked_gram_per_position(style_features, torch.ones(style_features.shape[-2:], device=device))[0]
