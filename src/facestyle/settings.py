@@ -67,7 +67,9 @@ class Settings:
     scales: int = 3
     min_size: int = 128
     #: L-BFGS only: optimise a pyramid of this many levels instead of raw pixels (1 = pixels).
-    pyramid_levels: int = 4
+    #: Off by default: it helped single-scale runs at 128 px but hurt the coarse-to-fine default at
+    #: 512 px on an H200 (final J 1.86 against 0.64 in pixels; see BENCHMARKS.md).
+    pyramid_levels: int = 1
     # -- network and machine
     padding: str = "zeros"
     pooling: str = "max"
