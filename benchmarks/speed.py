@@ -113,6 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline-steps", type=int, default=1001)
     parser.add_argument("--cap", type=float, default=90.0, help="time cap in seconds for the large-size runs")
     parser.add_argument("--pairs", type=int, default=len(PAIRS))
+    parser.add_argument("--large-pairs", type=int, default=len(PAIRS), help="pairs that also run at --large-size")
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -144,9 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         level = level_of(baseline["curve"])
         reached = time_to_reach(ours["curve"], level, args.size)
         ratio = baseline["seconds"] / reached if reached else None
-        big_base = run_in_fresh_process("baseline", content, style, args.large_size, {"recipe": "report", "steps": 100000}, args.cap)
-        big_ours = run_in_fresh_process("default", content, style, args.large_size, default_options, args.cap)
-        equal_time = min(big_base["seconds"], big_ours["seconds"])
+        large = len(report["pairs"]) < args.large_pairs
+        big_base = big_ours = None
+        if large:
+            big_base = run_in_fresh_process(
+                "baseline", content, style, args.large_size, {"recipe": "report", "steps": 100000}, args.cap
+            )
+            big_ours = run_in_fresh_process("default", content, style, args.large_size, default_options, args.cap)
         entry = {
             "pair": name,
             "baseline": baseline,
@@ -155,12 +160,12 @@ def main(argv: list[str] | None = None) -> int:
             "baseline_level": level,
             "default_reaches_level_at": reached,
             "time_to_j_ratio": ratio,
-            "large": {
+            "large": None if not large else {
                 "baseline": big_base,
                 "default": big_ours,
-                "equal_time": equal_time,
-                "baseline_j": j_at(big_base["curve"], equal_time, args.large_size),
-                "default_j": j_at(big_ours["curve"], equal_time, args.large_size),
+                "equal_time": min(big_base["seconds"], big_ours["seconds"]),
+                "baseline_j": j_at(big_base["curve"], min(big_base["seconds"], big_ours["seconds"]), args.large_size),
+                "default_j": j_at(big_ours["curve"], min(big_base["seconds"], big_ours["seconds"]), args.large_size),
             },
         }
         report["pairs"].append(entry)
@@ -196,6 +201,8 @@ def _pair_table(entry: dict, args) -> str:
         f"{_fmt(entry['default_reaches_level_at'], '.1f')} s → **time-to-J ratio {_fmt(entry['time_to_j_ratio'], '.1f')}×**"
     )
     large = entry["large"]
+    if large is None:
+        return "\n".join(rows)
     rows.append(
         f"\n{args.large_size} px, capped at {args.cap:.0f} s: at {large['equal_time']:.1f} s the report recipe has "
         f"J = {_fmt(large['baseline_j'])} and facestyle J = {_fmt(large['default_j'])} "
