@@ -7,9 +7,12 @@ every term (``content``, ``style``, ``style.relu3_1``, ``tv``, ``total``).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import nn
 
+from .errors import OptionError
 from .losses import ContentLoss, StyleLoss, total_variation
 from .settings import Settings
 from .vgg import VGG19Features
@@ -71,27 +74,52 @@ def build_objective(
 ) -> Objective:
     """Compute targets from ``content`` (1, 3, H, W) and ``styles`` and return the criterion.
 
-    Several style images give one blended Gram target per layer, weighted by ``style_blend``.
+    Several style images give one blended Gram target per layer, weighted by ``style_blend``
+    (normalised to sum 1; equal weights when None). The style term's weight is
+    ``settings.style_weight`` (β·strength).
+
+    Raises:
+        OptionError: ``style_blend`` does not have one weight per style image.
     """
     style_layers = settings.active_style_layers()
     content_layer = settings.content_layer
     content_features = encoder(content, [content_layer])
     content_losses = [ContentLoss(content_layer, content_features[content_layer])] if settings.alpha else []
-    blend = style_blend or [1.0 / len(styles)] * len(styles)
+    blend = blend_weights(style_blend, len(styles))
     style_losses = []
-    if settings.beta:
-        per_style = [encoder(style, [name for name, _ in style_layers]) for style in styles]
+    if settings.style_weight:
+        # A style with weight 0 is not even encoded, so a blend of 1,0 is exactly the first style alone.
+        used = [(weight, style) for weight, style in zip(blend, styles) if weight]
+        per_style = [(weight, encoder(style, [name for name, _ in style_layers])) for weight, style in used]
         for name, _ in style_layers:
-            targets = [StyleLoss.from_features(name, features[name]).target for features in per_style]
-            blended = sum(weight * target for weight, target in zip(blend, targets))
+            blended = sum(weight * StyleLoss.from_features(name, features[name]).target for weight, features in per_style)
             style_losses.append(StyleLoss(name, blended))
-    weights = [weight for _, weight in style_layers] if settings.beta else []
+    weights = [weight for _, weight in style_layers] if settings.style_weight else []
     return Objective(
         encoder,
         content_losses,
         style_losses,
         weights,
         alpha=settings.alpha,
-        beta=settings.beta,
+        beta=settings.style_weight,
         tv_weight=settings.tv_weight,
     )
+
+
+def blend_weights(style_blend: Sequence[float] | None, count: int) -> list[float]:
+    """One weight per style image, summing to 1: ``style_blend`` normalised, or equal weights.
+
+    Raises:
+        OptionError: the number of weights differs from ``count``.
+    """
+    if style_blend is None:
+        return [1.0 / count] * count
+    if len(style_blend) != count:
+        images = "image" if count == 1 else "images"
+        raise OptionError(
+            f"style blend has {len(style_blend)} weights for {count} style {images}; give one weight per style"
+        )
+    total = float(sum(style_blend))
+    if total <= 0:
+        raise OptionError("style blend weights add up to zero; give at least one style a positive weight")
+    return [float(weight) / total for weight in style_blend]
