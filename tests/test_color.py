@@ -75,13 +75,19 @@ def _chroma(image):
 
 def test_luminance_mode_keeps_the_photos_chroma(face_path, style_path):
     photo = resize_long_side(load_image(face_path), 48)
-    kept = facestyle.stylize(face_path, style_path, size=48, steps=6, preserve_color="luminance")
+    previews = []
+    kept = facestyle.stylize(
+        face_path, style_path, size=48, steps=6, preserve_color="luminance",
+        progress=lambda event: previews.append(event.image()),
+    )
     plain = facestyle.stylize(face_path, style_path, size=48, steps=6)
     assert kept.image.size == photo.size
     kept_error = np.abs(_chroma(kept.image) - _chroma(photo))
     # Only clipping to the RGB cube and 8-bit rounding move the chroma.
     assert kept_error.mean() < 0.005 and np.percentile(kept_error, 95) < 0.02
     assert np.abs(_chroma(plain.image) - _chroma(photo)).mean() > 5 * kept_error.mean()
+    # Intermediate images shown to the caller carry the photo's colours too, not gray.
+    assert np.abs(_chroma(previews[-1])).mean() > 0.01
     # ... while the luminance did change: the transfer happened.
     luma = lambda image: color.rgb_to_yiq(color.to_array(image))[..., 0]  # noqa: E731
     assert np.abs(luma(kept.image) - luma(photo)).mean() > 0.01

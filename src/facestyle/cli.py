@@ -48,7 +48,6 @@ def _add_run_command(commands: Any) -> None:
         "run",
         help="stylise one photo",
         description="Stylise CONTENT (a face photo) in the style of STYLE (a painting) and write OUTPUT.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         argument_default=None,
     )
     run.add_argument("content", nargs="?", help="the face photo (JPEG, PNG, …)")
@@ -276,7 +275,8 @@ def _rerun(args: argparse.Namespace) -> int:
     before = np.asarray(load_image(original), dtype=np.int16)
     after = np.asarray(load_image(output), dtype=np.int16)
     if before.shape != after.shape:
-        print(f"differs from {original}: {after.shape[1]}x{after.shape[0]} instead of {before.shape[1]}x{before.shape[0]}")
+        new_size, old_size = f"{after.shape[1]}x{after.shape[0]}", f"{before.shape[1]}x{before.shape[0]}"
+        print(f"differs from {original}: {new_size} instead of {old_size}")
     elif np.array_equal(before, after):
         print(f"identical to {original}")
     else:
@@ -394,7 +394,9 @@ def _study(args: argparse.Namespace) -> int:
     layers = parse_layer_list(args.layers) if args.layers is not None else []
     ratios = parse_ratios(args.ratios) if args.ratios is not None else []
     strengths = parse_strengths(args.strengths) if args.strengths is not None else []
-    base = make_run_settings(config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args))
+    base = make_run_settings(
+        config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
+    )
     cells = make_cells(base, layers=layers, ratios=ratios, strengths=strengths)
     folder = prepare_folder(args.output)
     bar = _StudyBar(enabled=not args.quiet)

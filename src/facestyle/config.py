@@ -215,7 +215,9 @@ def plan_rerun(output: str | os.PathLike) -> RerunPlan:
     load_image(source, what="image to rerun")  # one clear error for a missing or broken file
     metadata = read_metadata(source)
     if not metadata or not isinstance(metadata.get("settings"), dict):
-        raise InputImageError(f"'{source}' carries no facestyle settings; only images written by facestyle can be rerun")
+        raise InputImageError(
+            f"'{source}' carries no facestyle settings; only images written by facestyle can be rerun"
+        )
     inputs = metadata.get("inputs")
     if not isinstance(inputs, dict) or "content" not in inputs or not inputs.get("styles"):
         raise InputImageError(

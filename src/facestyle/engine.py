@@ -9,6 +9,7 @@ show or save.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -128,6 +129,8 @@ def stylize(
     output_size = photo.size
     # preserve_color: the transfer runs on luminance images, or on recoloured styles (color.py).
     content_image, style_images = color.prepare_inputs(content_image, style_images, settings.preserve_color)
+    if progress is not None and settings.preserve_color == "luminance":
+        progress = _with_photo_colours(progress, photo)
     if settings.method == "adain":
         image = _adain_image(content_image, style_images, settings, settings.size, device)
         elapsed = time.perf_counter() - started
@@ -144,6 +147,18 @@ def stylize(
         seconds=time.perf_counter() - started,
         device=str(device),
     )
+
+
+def _with_photo_colours(progress: ProgressCallback, photo: Image.Image) -> ProgressCallback:
+    """Wrap a callback so intermediate images of a luminance-only run show the photo's colours."""
+
+    def relay(event: Progress) -> Any:
+        def render(event: Progress = event) -> Image.Image:
+            return color.restore_color(event.image(), photo)
+
+        return progress(dataclasses.replace(event, _render=render))
+
+    return relay
 
 
 def load_styles(style: ImageSource | Sequence[ImageSource], settings: Settings) -> list[Image.Image]:
@@ -265,7 +280,8 @@ def _adain_image(
     statistics = [model.style_statistics(to_tensor(resize_long_side(style, side)).to(device)) for style in styles]
     weights = blend_weights(settings.style_blend, len(styles))
     blended = StyleStatistics(
-        mean=sum(w * s.mean for w, s in zip(weights, statistics)), std=sum(w * s.std for w, s in zip(weights, statistics))
+        mean=sum(w * s.mean for w, s in zip(weights, statistics)),
+        std=sum(w * s.std for w, s in zip(weights, statistics)),
     )
     return model(content_tensor, blended, settings.adain_strength)
 

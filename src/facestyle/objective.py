@@ -92,7 +92,8 @@ def build_objective(
         used = [(weight, style) for weight, style in zip(blend, styles) if weight]
         per_style = [(weight, encoder(style, [name for name, _ in style_layers])) for weight, style in used]
         for name, _ in style_layers:
-            blended = sum(weight * StyleLoss.from_features(name, features[name]).target for weight, features in per_style)
+            targets = [(weight, StyleLoss.from_features(name, features[name]).target) for weight, features in per_style]
+            blended = sum(weight * target for weight, target in targets)
             style_losses.append(StyleLoss(name, blended))
     weights = [weight for _, weight in style_layers] if settings.style_weight else []
     return Objective(

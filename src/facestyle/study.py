@@ -460,7 +460,9 @@ def _cost(value: float | None) -> str:
     return "–" if value is None else f"{value:.4g}"
 
 
-def plot_study(results: Sequence[CellResult], path: str | os.PathLike, *, title: str = "facestyle study") -> Path | None:
+def plot_study(
+    results: Sequence[CellResult], path: str | os.PathLike, *, title: str = "facestyle study"
+) -> Path | None:
     """All cells' J curves in one plot (log scale); None when no cell has a history (AdaIN)."""
     from .report import plot_histories
 
@@ -522,7 +524,8 @@ def contact_sheet(
         if chosen:
             rows.append((STUDY_TITLES[study], [(_read(r.image_path), _cell_lines(r)) for r in chosen]))
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    widest = max(measure.textlength(text(label), font=font) for _, items in rows for _, lines in items for label in lines)
+    labels = [label for _, items in rows for _, lines in items for label in lines]
+    widest = max(measure.textlength(text(label), font=font) for label in labels)
     column_width = max(cell_size, math.ceil(widest)) + pad
     columns = max(len(items) for _, items in rows)
     label_lines = max(len(lines) for _, items in rows for _, lines in items)
