@@ -2,7 +2,9 @@
 
 import io
 import json
+import os
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -181,6 +183,94 @@ def test_inspect_writes_an_overlay(tmp_path, portrait_path, capsys):
     assert image.width == 192 and image.height > 256
 
 
+# -- controls, config files, rerun, show and study ------------------------------------------------
+
+
+def _copy_inputs(tmp_path, face_path, style_path):
+    content, style = tmp_path / "face.png", tmp_path / "style.png"
+    content.write_bytes(face_path.read_bytes())
+    style.write_bytes(style_path.read_bytes())
+    return content, style
+
+
+def test_several_styles_and_controls_are_recorded(tmp_path, face_path, style_path, capsys):
+    out = tmp_path / "blend.png"
+    code, _, err = _run(
+        ["run", str(face_path), "--style", str(style_path), "--style", str(face_path), "--style-blend", "0.7,0.3",
+         "--style-scale", "1.5", "--strength", "2", "--preserve-color", "histogram", "-o", str(out),
+         "--size", "32", "--steps", "2", "--quiet"],
+        capsys,
+    )
+    assert code == 0, err
+    metadata = read_metadata(out)
+    settings = metadata["settings"]
+    assert settings["style_blend"] == [0.7, 0.3] and settings["style_scale"] == 1.5
+    assert settings["strength"] == 2.0 and settings["preserve_color"] == "histogram"
+    assert [entry["path"] for entry in metadata["inputs"]["styles"]] == [
+        os.path.relpath(style_path, tmp_path), os.path.relpath(face_path, tmp_path)]
+    assert len(metadata["inputs"]["content"]["sha256"]) == 64
+
+
+def test_recipe_flag_runs(tmp_path, face_path, style_path, capsys):
+    out = tmp_path / "report.png"
+    code, _, err = _run(
+        ["run", str(face_path), str(style_path), "-o", str(out), "--recipe", "report", "--steps", "2", "--size", "32",
+         "--quiet"],
+        capsys,
+    )
+    assert code == 0, err
+    assert read_metadata(out)["settings"]["recipe"] == "report"
+
+
+def test_config_file_with_flags_overriding_it(tmp_path, face_path, style_path, capsys):
+    content, style = _copy_inputs(tmp_path, face_path, style_path)
+    config = tmp_path / "run.toml"
+    config.write_text(
+        'content = "face.png"\nstyle = "style.png"\noutput = "from-config.png"\nsize = 32\nsteps = 3\n'
+        'style_layers = "shallow"\nbeta = 7.5\n',
+        encoding="utf-8",
+    )
+    code, _, err = _run(["run", "--config", str(config), "--steps", "2", "--quiet"], capsys)
+    assert code == 0, err
+    settings = read_metadata(tmp_path / "from-config.png")["settings"]
+    assert (settings["size"], settings["steps"], settings["beta"]) == (32, 2, 7.5)
+    assert settings["style_layers"] == {"relu1_1": 0.5, "relu2_1": 0.4, "relu3_1": 0.1, "relu4_1": 0.0, "relu5_1": 0.0}
+
+
+def test_rerun_makes_the_same_image_and_refuses_changed_inputs(tmp_path, face_path, style_path, capsys):
+    content, style = _copy_inputs(tmp_path, face_path, style_path)
+    out = tmp_path / "portrait.png"
+    options = ["--size", "32", "--steps", "3", "--init", "content+noise", "--seed", "5", "--quiet"]
+    assert _run(["run", str(content), str(style), "-o", str(out), *options], capsys)[0] == 0
+    code, stdout, err = _run(["rerun", str(out), "--quiet"], capsys)
+    assert code == 0, err
+    assert f"identical to {out}" in stdout
+    again = tmp_path / "portrait.rerun.png"
+    assert np.array_equal(np.asarray(read_image(out)), np.asarray(read_image(again)))
+    assert read_metadata(again)["settings"] == read_metadata(out)["settings"]
+
+    style.write_bytes(face_path.read_bytes())
+    code, _, err = _run(["rerun", str(out)], capsys)
+    assert code == 2 and "has changed since" in err and err.count("\n") == 1
+    code, _, err = _run(["rerun", str(out), "-o", str(out)], capsys)
+    assert code == 2 and err.count("\n") == 1
+
+
+def test_show_prints_a_config_that_runs_again(tmp_path, face_path, style_path, capsys):
+    content, style = _copy_inputs(tmp_path, face_path, style_path)
+    out = tmp_path / "portrait.png"
+    assert _run(["run", str(content), str(style), "-o", str(out), "--size", "32", "--steps", "2", "--strength", "3",
+                 "--quiet"], capsys)[0] == 0
+    code, stdout, err = _run(["show", str(out)], capsys)
+    assert code == 0, err
+    config = tmp_path / "shown.toml"
+    config.write_text(stdout, encoding="utf-8")
+    second = tmp_path / "second.png"
+    assert _run(["run", "--config", str(config), "-o", str(second), "--quiet"], capsys)[0] == 0
+    assert read_metadata(second)["settings"] == read_metadata(out)["settings"]
+    assert np.array_equal(np.asarray(read_image(out)), np.asarray(read_image(second)))
+
+
 @pytest.mark.parametrize(
     "extra, message",
     [
@@ -202,3 +292,77 @@ def test_inspect_refuses_a_result_of_another_shape(tmp_path, portrait_path, caps
     Image.new("RGB", (200, 200)).save(square)
     code, _, err = _run(["inspect", str(portrait_path), str(square)], capsys)
     assert code == 2 and "another aspect ratio" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--style-blend=-1,2"], "negative"),
+        (["--style-blend", "0,0"], "add up to zero"),
+        (["--style-blend", "1,1,1"], "3 weights for 1 style image"),
+        (["--strength", "20"], "strength must be between 0 and 10"),
+        (["--method", "adain", "--strength", "2"], "between 0 and 1 for method adain"),
+        (["--style-scale", "0"], "style_scale must be between"),
+        (["--preserve-color", "lab"], "invalid choice: 'lab'"),
+        (["--style-layers", "relu1_1=0,relu2_1=0"], "add up to zero"),
+        (["--config", "/nonexistent/run.toml"], "does not exist"),
+    ],
+)
+def test_bad_control_values(extra, message, tmp_path, face_path, style_path, capsys):
+    out = tmp_path / "out.png"
+    code, _, err = _run(["run", str(face_path), str(style_path), "-o", str(out), "--size", "32", "--steps", "1", *extra],
+                        capsys)
+    assert code == 2
+    assert message in err and err.count("\n") == 1, err
+    assert not out.exists()
+
+
+def test_unknown_config_key_is_one_line_with_a_hint(tmp_path, face_path, style_path, capsys):
+    config = tmp_path / "run.toml"
+    config.write_text("strenght = 2\n", encoding="utf-8")
+    code, _, err = _run(["run", str(face_path), str(style_path), "-o", str(tmp_path / "o.png"), "--config", str(config)],
+                        capsys)
+    assert code == 2 and "did you mean 'strength'" in err and err.count("\n") == 1
+
+
+def test_missing_inputs_are_one_line(tmp_path, capsys):
+    code, _, err = _run(["run", "-o", str(tmp_path / "o.png")], capsys)
+    assert code == 2 and "no CONTENT image" in err and err.count("\n") == 1
+
+
+def test_study_command_writes_sheet_tables_and_plot(tmp_path, face_path, style_path, capsys):
+    folder = tmp_path / "study"
+    code, _, err = _run(
+        ["study", str(face_path), str(style_path), "-o", str(folder), "--layers", "deep", "--ratios", "40:10",
+         "--size", "32", "--steps", "2", "--scales", "1"],
+        capsys,
+    )
+    assert code == 0, err
+    for name in ("sheet.png", "study.md", "study.csv", "costs.png", "cells/layers-deep.png", "cells/ratio-40-10.json"):
+        assert (folder / name).is_file(), name
+    assert "2 run" in err
+    code, _, err = _run(
+        ["study", str(face_path), str(style_path), "-o", str(folder), "--layers", "deep", "--ratios", "40:10",
+         "--size", "32", "--steps", "2", "--scales", "1", "--quiet"],
+        capsys,
+    )
+    assert code == 0 and "0 run" in err and "2 already done" in err
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        (["--ratios", "4:"], "ratio '4:' is not ALPHA:BETA"),
+        (["--ratios=-1:2"], "negative weight"),
+        (["--layers", "deep,shalow"], "did you mean 'shallow'"),
+        (["--layers", "relu1_1=0"], "add up to zero"),
+        (["--layers", "relu6_1=1"], "unknown VGG-19 layer"),
+        (["--strengths", "50"], "strength must be between 0 and 10"),
+        (["--method", "adain"], "method adain ignores style layers"),
+    ],
+)
+def test_study_bad_values_are_one_line(extra, message, tmp_path, face_path, style_path, capsys):
+    folder = tmp_path / "study"
+    code, _, err = _run(["study", str(face_path), str(style_path), "-o", str(folder), *extra], capsys)
+    assert code == 2 and message in err and err.count("\n") == 1, err
+    assert not folder.exists()

@@ -81,3 +81,67 @@ def test_cuda_without_a_gpu_is_a_clear_error():
     with pytest.raises(OptionError, match="no CUDA GPU"):
         resolve_device("cuda")
     assert resolve_device("auto").type == "cpu"
+
+
+def _pixels(image):
+    return np.asarray(image)
+
+
+def test_blend_one_zero_is_the_first_style_alone(face_path, style_path):
+    options = dict(size=40, steps=4)
+    single = facestyle.stylize(face_path, style_path, **options)
+    blended = facestyle.stylize(face_path, [style_path, face_path], style_blend=(1, 0), **options)
+    other = facestyle.stylize(face_path, [style_path, face_path], style_blend=(0.5, 0.5), **options)
+    assert np.array_equal(_pixels(single.image), _pixels(blended.image))
+    assert not np.array_equal(_pixels(single.image), _pixels(other.image))
+
+
+def test_blended_gram_targets_are_the_weighted_mean(face_path, style_path):
+    encoder = load_vgg19(last_layer="relu5_1")
+    content = to_tensor(resize_long_side(load_image(face_path), 40))
+    first = to_tensor(resize_long_side(load_image(style_path), 40))
+    second = to_tensor(resize_long_side(load_image(face_path), 40))
+    settings = make_settings()
+    targets = [build_objective(encoder, content, [s], settings).style_losses for s in (first, second)]
+    mixed = build_objective(encoder, content, [first, second], settings, style_blend=[7, 3]).style_losses
+    for a, b, m in zip(*targets, mixed):
+        assert torch.allclose(m.target, 0.7 * a.target + 0.3 * b.target, rtol=1e-5, atol=1e-6)
+
+
+def test_blend_needs_one_weight_per_style(face_path, style_path):
+    with pytest.raises(OptionError, match="3 weights for 2 style images"):
+        facestyle.stylize(face_path, [style_path, style_path], style_blend=(1, 1, 1), size=32, steps=1)
+    with pytest.raises(OptionError, match="at least one"):
+        facestyle.stylize(face_path, [], size=32, steps=1)
+
+
+def test_style_scale_resizes_the_style_image(face_path, style_path, monkeypatch):
+    from facestyle import engine
+
+    seen = []
+    real = engine.build_objective
+
+    def spy(encoder, content, styles, settings, **kwargs):
+        seen.append(max(styles[0].shape[-2:]))
+        return real(encoder, content, styles, settings, **kwargs)
+
+    monkeypatch.setattr(engine, "build_objective", spy)
+    results = {}
+    for scale in (0.5, 2.0):
+        results[scale] = facestyle.stylize(face_path, style_path, size=48, steps=2, scales=1, style_scale=scale)
+    assert seen == [24, 96]
+    assert not np.array_equal(_pixels(results[0.5].image), _pixels(results[2.0].image))
+    assert engine.style_side(make_settings(size=512, style_scale=0.01 * 20), 128) == 26
+    assert engine.style_side(make_settings(size=512, style_scale=0.125), 128) == 16  # never under 16 px
+
+
+def test_strength_multiplies_beta(face_path, style_path):
+    options = dict(size=40, steps=5)
+    doubled = facestyle.stylize(face_path, style_path, strength=2.0, **options)
+    same = facestyle.stylize(face_path, style_path, beta=2.0 * facestyle.Settings.beta, **options)
+    assert np.array_equal(_pixels(doubled.image), _pixels(same.image))
+    row = doubled.history[-1]
+    assert row["total"] == pytest.approx(row["content"] + 2.0 * facestyle.Settings.beta * row["style"], rel=1e-4)
+    weak = facestyle.stylize(face_path, style_path, strength=0.2, **options).final_costs
+    strong = facestyle.stylize(face_path, style_path, strength=5.0, **options).final_costs
+    assert strong["style"] < weak["style"] and strong["content"] > weak["content"]

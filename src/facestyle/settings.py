@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 from .errors import OptionError
 from .vgg import LAYER_NAMES, canonical_layer
@@ -29,6 +29,14 @@ METHODS = ("gatys", "adain")
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "content+noise", "adain")
 DEVICES = ("auto", "cpu", "cuda")
+#: ``luminance``: transfer on luminance only, then put back the photo's colour (Gatys et al. 2017);
+#: ``histogram``: give the style image the photo's colour mean and covariance first (see color.py).
+PRESERVE_COLORS = ("luminance", "histogram")
+#: Largest gatys ``strength`` (a multiplier of β): 10 × the default β = 5 is β = 50, already past
+#: the point where more style changes the picture little on the demo pair (README, "Strength").
+MAX_STRENGTH = 10.0
+#: ``style_scale`` range: 1/8 to 8 times the output's long side.
+STYLE_SCALE_RANGE = (0.125, 8.0)
 PADDINGS = ("zeros", "reflect")
 POOLINGS = ("max", "avg")
 
@@ -37,15 +45,27 @@ POOLINGS = ("max", "avg")
 class Settings:
     """All options of one stylisation. Defaults are facestyle's own choices (see docs/DESIGN.md).
 
-    Objective fields: ``content_layer``, ``style_layers``, ``alpha``, ``beta``, ``tv_weight``.
+    Objective fields: ``content_layer``, ``style_layers``, ``alpha``, ``beta``, ``tv_weight``,
+    and ``strength``, which scales β (gatys) or blends AdaIN features (adain).
+    Input fields: ``style_blend``, ``style_scale``, ``preserve_color``.
     Optimisation fields: ``optimizer``, ``steps``, ``lr``, ``init``, ``noise``, ``seed``.
     """
 
     method: str = "gatys"
     size: int = 512
     style_size: int | None = None
-    #: AdaIN only: 1 = full style statistics, 0 = the photo's own features (0..1).
+    #: How much style, for either method. gatys: the style weight used is β·strength (0..10), so
+    #: 2 doubles the style term whatever the size; adain: 1 = the style's feature statistics,
+    #: 0 = the photo's own features (0..1).
     strength: float = 1.0
+    #: Several style images: the weight of each one's Gram targets (normalised to sum 1);
+    #: None = equal weights. ``"0.7,0.3"`` and lists are accepted.
+    style_blend: tuple[float, ...] | None = None
+    #: Style image's long side relative to ``style_size`` (or ``size``): 2 = bigger brush marks,
+    #: 0.5 = finer ones.
+    style_scale: float = 1.0
+    #: None, ``"luminance"`` or ``"histogram"`` (see PRESERVE_COLORS).
+    preserve_color: str | None = None
     # -- objective: J = α·J_content + β·J_style (+ tv_weight·TV)
     content_layer: str = "relu4_2"
     style_layers: LayerWeights = STYLE_LAYER_PRESETS["balanced"]
@@ -105,18 +125,42 @@ class Settings:
         _check_int("min_size", self.min_size, 16, 8192)
         _check_int("pyramid_levels", self.pyramid_levels, 1, 8)
         _check_number("strength", self.strength)
-        if self.strength > 1:
-            raise OptionError(f"strength must be between 0 and 1, not {self.strength}")
+        if self.method == "adain" and self.strength > 1:
+            raise OptionError(
+                f"strength must be between 0 and 1 for method adain (it blends the photo's and the style's "
+                f"features), not {self.strength:g}"
+            )
+        if self.strength > MAX_STRENGTH:
+            raise OptionError(f"strength must be between 0 and {MAX_STRENGTH:g}, not {self.strength:g}")
+        object.__setattr__(self, "style_blend", parse_style_blend(self.style_blend))
+        _check_number("style_scale", self.style_scale)
+        low, high = STYLE_SCALE_RANGE
+        if not low <= self.style_scale <= high:
+            raise OptionError(f"style_scale must be between {low:g} and {high:g}, not {self.style_scale:g}")
+        if self.preserve_color is not None:
+            _check_choice("preserve_color", self.preserve_color, PRESERVE_COLORS)
         for name in ("alpha", "beta", "tv_weight", "noise"):
             _check_number(name, getattr(self, name))
         if self.lr is not None:
             _check_number("lr", self.lr)
             if self.lr == 0:
                 raise OptionError("lr must be greater than 0")
-        if self.alpha == 0 and self.beta == 0:
-            raise OptionError("alpha and beta are both 0, so there is nothing to optimise; raise one of them")
+        if self.alpha == 0 and self.style_weight == 0:
+            raise OptionError(
+                "alpha and beta·strength are both 0, so there is nothing to optimise; raise one of them"
+            )
         object.__setattr__(self, "content_layer", canonical_layer(self.content_layer))
         object.__setattr__(self, "style_layers", parse_style_layers(self.style_layers))
+
+    @property
+    def style_weight(self) -> float:
+        """The β actually used in J: ``beta·strength`` for gatys (``strength`` is AdaIN's blend there)."""
+        return self.beta * self.strength if self.method == "gatys" else self.beta
+
+    @property
+    def adain_strength(self) -> float:
+        """The AdaIN feature blend: ``strength`` for method adain, full style for gatys' warm start."""
+        return self.strength if self.method == "adain" else 1.0
 
     @property
     def learning_rate(self) -> float:
@@ -142,6 +186,8 @@ class Settings:
         """Plain JSON-ready dict, used for embedding in outputs and for ``rerun``."""
         data = dataclasses.asdict(self)
         data["style_layers"] = {name: weight for name, weight in self.style_layers}
+        if self.style_blend is not None:
+            data["style_blend"] = list(self.style_blend)
         return data
 
 
@@ -256,6 +302,37 @@ def parse_style_layers(spec: str | Mapping[str, float] | LayerWeights) -> LayerW
     if not result or sum(weight for _, weight in result) == 0:
         raise OptionError("style-layer weights add up to zero; give at least one layer a positive weight")
     return tuple(result)
+
+
+def parse_style_blend(spec: str | Sequence[float] | None) -> tuple[float, ...] | None:
+    """Turn ``"0.7,0.3"`` or a sequence of numbers into blend weights (as given, not normalised).
+
+    Raises:
+        OptionError: a bad number, a negative weight, or weights that add up to zero.
+    """
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        items = [item.strip() for item in spec.split(",")]
+        try:
+            values = [float(item) for item in items]
+        except ValueError:
+            raise OptionError(f"style blend '{spec}' is not a list of numbers like 0.7,0.3") from None
+    else:
+        try:
+            values = [float(value) for value in spec]
+        except (TypeError, ValueError):
+            raise OptionError(f"style blend {spec!r} is not a list of numbers like 0.7,0.3") from None
+    if not values:
+        raise OptionError("style blend is empty; give one weight per style image, like 0.7,0.3")
+    for value in values:
+        if value != value or value in (float("inf"), float("-inf")):
+            raise OptionError(f"style blend weight {value} is not a finite number")
+        if value < 0:
+            raise OptionError(f"style blend weight {value:g} is negative; weights must be 0 or more")
+    if sum(values) == 0:
+        raise OptionError("style blend weights add up to zero; give at least one style a positive weight")
+    return tuple(values)
 
 
 def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
