@@ -53,38 +53,28 @@ def test_extra_controls_are_exactly_the_listed_fields_that_exist():
     assert presets.settable_options() == presets.BASIC_OPTIONS + tuple(expected)
 
 
-@dataclass(frozen=True)
-class FutureSettings(Settings):
-    """Settings as the face and fast-mode work may leave them."""
-
-    face_protect: float = 0.5
-    preserve_colour: bool = False
-    colour: str = "painting"
-    strength: float = 1.0
-
-
-def test_controls_light_up_for_fields_that_land(monkeypatch, config):
-    monkeypatch.setattr(presets, "Settings", FutureSettings)
-    monkeypatch.setattr(settings_module, "COLOURS", ("painting", "photo"), raising=False)
-    monkeypatch.setattr(
-        presets, "make_settings", lambda **options: dataclasses.replace(FutureSettings(), **options)
-    )
+def test_the_real_controls_are_offered():
     controls = {control.name: control for control in presets.extra_controls()}
-    assert list(controls) == ["strength", "face_protect", "preserve_colour", "colour"]
-    assert controls["face_protect"].kind == "range" and (controls["face_protect"].minimum, controls["face_protect"].maximum) == (0.0, 1.0)
-    assert controls["preserve_colour"].kind == "checkbox" and controls["preserve_colour"].default is False
-    assert controls["colour"].kind == "select" and controls["colour"].choices == ("painting", "photo")
-    assert controls["strength"].methods == ("adain",) and controls["face_protect"].methods == ()
+    assert list(controls) == ["strength", "face_protect", "preserve_color"]
+    assert controls["face_protect"].kind == "range"
+    assert (controls["face_protect"].minimum, controls["face_protect"].maximum) == (0.0, 1.0)
+    assert controls["preserve_color"].kind == "select"
+    assert controls["preserve_color"].choices == ("off", "luminance", "histogram")
+    assert controls["preserve_color"].default == "off"
     described = presets.describe()
     assert [c["name"] for c in described["controls"]] == list(controls)
     assert "face_protect" in described["options"]
 
-    _, options = presets.parse_options(
-        {"quality": "fast", "face_protect": "0.8", "preserve_colour": "true", "colour": "photo"}, config
-    )
-    assert options["face_protect"] == 0.8 and options["preserve_colour"] is True and options["colour"] == "photo"
-    with pytest.raises(OptionError, match="preserve_colour must be true or false"):
-        presets.parse_options({"preserve_colour": "maybe"}, config)
+
+def test_off_means_no_colour_preservation(config):
+    _, options = presets.parse_options({"preserve_color": "off", "quality": "fast"}, config)
+    assert options.get("preserve_color") is None
+    _, options = presets.parse_options({"preserve_color": "luminance", "quality": "fast"}, config)
+    assert options["preserve_color"] == "luminance"
+    _, options = presets.parse_options({"quality": "fast", "face_protect": "0.8"}, config)
+    assert options["face_protect"] == 0.8
+    with pytest.raises(OptionError, match="unknown preserve_color 'maybe'"):
+        presets.parse_options({"preserve_color": "maybe"}, config)
     with pytest.raises(OptionError, match="face_protect must be a number"):
         presets.parse_options({"face_protect": "lots"}, config)
 

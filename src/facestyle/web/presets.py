@@ -37,20 +37,14 @@ DEFAULT_QUALITY = "balanced"
 BASIC_OPTIONS = ("method", "size", "steps", "seed")
 
 #: Extra controls the page shows when Settings has a field of that name: (label, help, methods
-#: the field affects; empty for all). The names cover the spellings the face and fast-mode work
-#: may choose.
+#: the field affects; empty for all).
 EXTRA_CONTROLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "strength": ("Strength", "how much of the painting to apply", ("adain",)),
-    "style_strength": ("Strength", "how much of the painting to apply", ()),
-    "face_protect": ("Face protection", "keep the face closer to the photo", ()),
-    "face_protection": ("Face protection", "keep the face closer to the photo", ()),
-    "preserve_colour": ("Keep photo colours", "paint with the photo's own colours", ()),
-    "preserve_color": ("Keep photo colours", "paint with the photo's own colours", ()),
-    "colour": ("Colour", "where the colours come from", ()),
-    "color": ("Colour", "where the colours come from", ()),
-    "colour_mode": ("Colour", "where the colours come from", ()),
-    "color_mode": ("Colour", "where the colours come from", ()),
+    "strength": ("Strength", "how much of the painting to apply (0 = the photo)", ()),
+    "face_protect": ("Face protection", "keep eyes, brows, lips and the face outline closer to the photo", ("gatys",)),
+    "preserve_color": ("Colours", "keep the photo's own colours", ()),
 }
+#: The choice that stands for None in a select whose Settings default is None.
+OFF = "off"
 
 
 @dataclass(frozen=True)
@@ -174,6 +168,8 @@ def _control_for(name: str, label: str, help_text: str, kind: Any, default: Any)
     if kind is str:
         choices = _choices_for(name)
         if choices:
+            if default is None:  # an optional choice: "off" stands for None
+                return Control(name, label, help_text, "select", OFF, choices=(OFF, *choices))
             return Control(name, label, help_text, "select", default, choices=choices)
     return None
 
@@ -213,4 +209,6 @@ def _convert(name: str, text: str, kind: Any) -> Any:
             return float(text)
         except ValueError:
             raise OptionError(f"{name} must be a number, not '{text}'") from None
+    if text == OFF:
+        return None
     return text
