@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from markdown_sections import replace_section  # noqa: E402
 sys.path.insert(0, str(ROOT / "src"))
 IMAGES = ROOT.parent / "shared" / "images"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -234,16 +236,6 @@ def _contact_sheet(work: Path, path: Path, modes: list[str], names: list[str], c
     sheet.save(path, quality=88)
 
 
-def _replace_section(path: Path, name: str, body: str) -> None:
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
-    if begin not in text:
-        text += f"\n{begin}\n{end}\n"
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}")
-
-
 def main(argv: list[str] | None = None) -> int:
     global IMAGES, FACE_LIMIT
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -272,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.phase in ("all", "measure"):
         markdown = measure(args.work, args.size)
         print(markdown)
-        _replace_section(ROOT / "BENCHMARKS.md", "faces", markdown)
+        replace_section(ROOT / "BENCHMARKS.md", "faces", markdown)
     return 0
 
 

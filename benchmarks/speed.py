@@ -31,6 +31,8 @@ from multiprocessing import get_context
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from markdown_sections import replace_section  # noqa: E402
 IMAGES = ROOT.parent / "shared" / "images"
 RESULTS = ROOT / "benchmarks" / "results"
 
@@ -179,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     markdown = _markdown(report, args, suffix)
     print(markdown)
     if not args.no_markdown and not args.quick:
-        _replace_section(ROOT / "BENCHMARKS.md", "speed", markdown)
+        replace_section(ROOT / "BENCHMARKS.md", "speed", markdown)
     return 0
 
 
@@ -250,16 +252,6 @@ def _plot(report: dict, path: Path) -> None:
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)
-
-
-def _replace_section(path: Path, name: str, body: str) -> None:
-    begin, end = f"<!-- {name}:begin -->", f"<!-- {name}:end -->"
-    text = path.read_text() if path.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
-    if begin not in text:
-        text += f"\n{begin}\n{end}\n"
-    head, rest = text.split(begin, 1)
-    _, tail = rest.split(end, 1)
-    path.write_text(f"{head}{begin}\n{body}\n{end}{tail}")
 
 
 if __name__ == "__main__":
