@@ -43,14 +43,14 @@ STYLES = {
     "starry_night": "styles/style_vangogh_starry_night_1889.jpg",  # non-portrait
     "great_wave": "styles/style_hokusai_great_wave_1831.jpg",  # non-portrait
 }
-MODES = {"plain": {"face_aware": False}, "face-aware": {}}
+MODES = {"plain": {"face_aware": False}, "face-aware": {"face_aware": True}}
 
 
 def modes_for(protect_levels: list[float] | None) -> dict[str, dict]:
     """plain, the face-aware default, and face-aware at each extra protection level."""
     modes = dict(MODES)
     for level in protect_levels or []:
-        modes[f"face-aware p={level:g}"] = {"face_protect": level}
+        modes[f"face-aware p={level:g}"] = {"face_aware": True, "face_protect": level}
     return modes
 
 

@@ -20,19 +20,20 @@ def vermeer_256(request):
 
 
 def test_face_aware_run_protects_features_and_matches_regions(face_256, vermeer_256):
-    result = facestyle.stylize(face_256, vermeer_256, size=96, steps=4, scales=1)
+    result = facestyle.stylize(face_256, vermeer_256, size=96, steps=4, scales=1, face_aware=True)
     assert result.notes == ()
     assert {"content.relu4_2", "content.relu3_1"} <= set(result.history[-1])  # the detail term is on
 
 
 def test_plain_mode_and_protect_zero_have_no_detail_term(face_256, vermeer_256):
     plain = facestyle.stylize(face_256, vermeer_256, size=64, steps=2, scales=1, face_aware=False)
-    unprotected = facestyle.stylize(face_256, vermeer_256, size=64, steps=2, scales=1, face_protect=0.0)
+    unprotected = facestyle.stylize(face_256, vermeer_256, size=64, steps=2, scales=1, face_aware=True,
+                                    face_protect=0.0)
     assert "content.relu3_1" not in plain.history[-1] and "content.relu3_1" not in unprotected.history[-1]
 
 
 def test_a_photo_without_a_face_says_so_once_and_still_works(style_path, vermeer_256):
-    result = facestyle.stylize(style_path, vermeer_256, size=64, steps=2, scales=1)
+    result = facestyle.stylize(style_path, vermeer_256, size=64, steps=2, scales=1, face_aware=True)
     assert result.notes == ("no face found; using plain style transfer for the whole image",)
     assert result.image.size[0] == 64
 

@@ -128,8 +128,12 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
         help=f"0..1: keep eyes, brows, lips and the face outline closer to the photo [{defaults.face_protect:g}]",
     )
     faces.add_argument(
+        "--face-aware", dest="face_aware", action="store_true", default=None,
+        help="region-aware style and face protection (slower; see BENCHMARKS.md) [off]",
+    )
+    faces.add_argument(
         "--plain", dest="face_aware", action="store_false", default=None,
-        help="no face guidance: plain Gatys style transfer over the whole image",
+        help="no face guidance (the default): plain Gatys over the whole image",
     )
     faces.add_argument("--save-masks", metavar="FILE", help="write the photo's face region masks as an overlay PNG")
 
