@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
         results["sweep"].append(
             {"strength": multiplier, "beta_used": beta, "J_content": costs["content"], "J_style": costs["style"]}
         )
-        images.append((f"β·strength {beta:g} (×{multiplier:g})", result.image))
+        images.append((f"strength {multiplier:g} (beta {beta:g})", result.image))
         print("sweep", results["sweep"][-1], flush=True)
     name = "strength-quick" if args.quick else "strength"
     (out / f"{name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
@@ -101,7 +101,7 @@ def _sheet(images: list[tuple[str, Image.Image]], path: Path) -> None:
     for index, (label, image) in enumerate(images):
         x = 8 + index * (width + 8)
         sheet.paste(image, (x, 8))
-        draw.text((x, height + 12), label.replace("β·", "b*"), fill="black")
+        draw.text((x, height + 12), label, fill="black")
     sheet.save(path, quality=90)
 
 

@@ -138,3 +138,17 @@ def test_study_cell_images_can_be_rerun(tmp_path, face_path, style_path):
     (result,) = run_study(face_path, [style_path], cells, tmp_path / "s")
     plan = plan_rerun(result.image_path)
     assert plan.settings == cells[0].settings and plan.content.resolve() == face_path.resolve()
+
+
+def test_the_reports_two_studies_share_one_cell_which_runs_once(tmp_path, face_path, style_path):
+    base = make_settings(objective="report", size=32, steps=2, scales=1)
+    cells = make_cells(base, layers=parse_layer_list("balanced"), ratios=parse_ratios("40:10,10:40"))
+    assert cells[2].detail == "λ all 0.2, = balanced"
+    events = []
+    results = run_study(face_path, [style_path], cells, tmp_path / "s", progress=events.append)
+    assert events[-1].total == 4  # two cells of two steps; the repeat is a copy
+    assert [r.reused for r in results] == [False, False, True]
+    assert results[2].costs == results[0].costs
+    assert (tmp_path / "s" / "cells" / "ratio-10-40.png").read_bytes() == results[0].image_path.read_bytes()
+    again = run_study(face_path, [style_path], cells, tmp_path / "s")
+    assert all(r.reused for r in again)

@@ -563,7 +563,7 @@ def _study(args: argparse.Namespace) -> int:
     ]
     write_tables(results, folder, heading=title, notes=notes)
     contact_sheet(content, styles, results, folder / "sheet.png")
-    plot_study(results, folder / "costs.png", title=f"facestyle study: {title}")
+    plot_study(results, folder / "costs.png", title="facestyle study: J of every cell")
     seconds = sum(result.seconds for result in results if not result.reused)
     print(
         f"wrote {folder}/sheet.png, study.md, study.csv, costs.png: {len(results)} cells "
@@ -612,13 +612,15 @@ class _StudyBar:
     def __call__(self, update: Any) -> None:
         if not self.enabled:
             return
-        if self.bar is None:
-            from tqdm import tqdm
+        from tqdm import tqdm
 
-            self.bar = tqdm(total=update.total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
         if update.reused:
-            self.bar.write(f"cell {update.index + 1}/{update.cells} {update.cell.label}: already done, kept")
+            # tqdm.write keeps a running bar intact; the bar itself starts with the first cell that runs.
+            message = f"cell {update.index + 1}/{update.cells} {update.cell.label}: already done, kept"
+            tqdm.write(message, file=sys.stderr)
             return
+        if self.bar is None:
+            self.bar = tqdm(total=update.total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
         text = f"cell {update.index + 1}/{update.cells} {update.cell.label}"
         if update.event is not None and update.event.costs:
             text += f" J={update.event.costs['total']:.4g}"

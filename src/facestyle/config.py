@@ -19,13 +19,18 @@ import hashlib
 import json
 import math
 import os
-import tomllib
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import InputImageError, OptionError
 from .settings import Settings, make_settings
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 #: Keys a config file may hold that are not Settings fields: the run's files and report options.
 RUN_KEYS = ("content", "style", "output", "log", "plot", "save_every")

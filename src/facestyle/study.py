@@ -16,11 +16,13 @@ Like the engine, the runner never prints: it reports through a callback receivin
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
 import math
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -183,7 +185,22 @@ def make_cells(
                 settings=settings,
             )
         )
-    return cells
+    return _mark_repeats(cells)
+
+
+def _mark_repeats(cells: list[Cell]) -> list[Cell]:
+    """Say on a cell's label when an earlier cell has the same settings (the report's two studies
+    share one: balanced λ at α = 10, β = 40 is also α:β = 10:40); :func:`run_study` runs it once."""
+    first: dict[str, Cell] = {}
+    marked = []
+    for cell in cells:
+        key = json.dumps(_comparable(cell.settings), sort_keys=True)
+        if key in first:
+            cell = dataclasses.replace(cell, detail=f"{cell.detail}, = {first[key].label}")
+        else:
+            first[key] = cell
+        marked.append(cell)
+    return marked
 
 
 def _number(value: float) -> str:
@@ -299,7 +316,8 @@ def run_study(
 
     Each cell's image is written with its settings embedded (and, for file inputs, the record
     that ``facestyle rerun`` needs); its JSON record holds the costs, seconds, device, settings,
-    input hashes and the cost history. ``redo`` runs every cell again.
+    input hashes and the cost history. A cell with the same settings as an earlier one is not
+    run again: it gets a copy of that cell's image and record. ``redo`` runs every cell again.
 
     Raises:
         OutputError: ``folder`` cannot be created or written.
@@ -314,12 +332,19 @@ def run_study(
     inputs = {"content": fingerprint(content), "styles": [fingerprint(style) for style in styles]}
     are_files = all(isinstance(source, (str, os.PathLike)) for source in [content, *styles])
     finished = {cell.key: None if redo else load_finished(out, cell, inputs) for cell in cells}
-    total = sum(_cell_steps(cell) for cell in cells if finished[cell.key] is None)
+    same: dict[str, CellResult] = {}  # settings → the first result with them
+    total = sum(_cell_steps(cell) for cell in cells if finished[cell.key] is None) - sum(
+        _cell_steps(cell) for cell in _repeats(cells) if finished[cell.key] is None
+    )
     done = 0
     results: list[CellResult] = []
     for index, cell in enumerate(cells):
+        settings_key = json.dumps(_comparable(cell.settings), sort_keys=True)
         previous = finished[cell.key]
+        if previous is None and settings_key in same:
+            previous = _copy_cell(out, same[settings_key], cell)
         if previous is not None:
+            same.setdefault(settings_key, previous)
             results.append(previous)
             if progress is not None:
                 progress(StudyProgress(cell, index, len(cells), done, total, reused=True))
@@ -356,9 +381,33 @@ def run_study(
         results.append(
             CellResult(cell, image_path, result.final_costs, result.seconds, result.device, result.history)
         )
+        same.setdefault(settings_key, results[-1])
         if progress is not None:
             progress(StudyProgress(cell, index, len(cells), done, total))
     return results
+
+
+def _repeats(cells: Sequence[Cell]) -> list[Cell]:
+    """The cells whose settings an earlier cell already has."""
+    seen: set[str] = set()
+    repeats = []
+    for cell in cells:
+        key = json.dumps(_comparable(cell.settings), sort_keys=True)
+        if key in seen:
+            repeats.append(cell)
+        seen.add(key)
+    return repeats
+
+
+def _copy_cell(folder: Path, source: CellResult, cell: Cell) -> CellResult:
+    """Give ``cell`` a copy of the image and record of ``source``, which has the same settings."""
+    image_path, record_path = cell_paths(folder, cell)
+    shutil.copyfile(source.image_path, image_path)
+    _, source_record = cell_paths(folder, source.cell)
+    record = json.loads(source_record.read_text(encoding="utf-8"))
+    record.update(cell=cell.key, study=cell.study, label=cell.label)
+    _write_text(record_path, json.dumps(record, indent=1))
+    return dataclasses.replace(source, cell=cell, image_path=image_path, reused=True)
 
 
 def _cell_steps(cell: Cell) -> int:
