@@ -1,0 +1,26 @@
+"""Real-size runs, excluded from the default suite: `bash scripts/test.sh -m slow`."""
+
+import pytest
+
+import facestyle
+from facestyle.distortion import landmark_nme
+from facestyle.imageio import load_image, resize_long_side
+
+EXAMPLES = __import__("pathlib").Path(__file__).parent.parent / "examples"
+PHOTO = EXAMPLES / "face_04_christina_koch_nasa_2014.jpg"
+PAINTING = EXAMPLES / "style_vangogh_selfportrait_1889.jpg"
+
+
+@pytest.mark.slow
+def test_default_run_on_the_demo_pair_keeps_the_face():
+    result = facestyle.stylize(PHOTO, PAINTING, size=256, steps=120)
+    assert result.history[-1]["total"] < 0.5 * result.history[0]["total"]
+    report = landmark_nme(resize_long_side(load_image(PHOTO), 256), result.image)
+    assert report.face_detected and report.mean_nme < 0.08
+
+
+@pytest.mark.slow
+def test_face_aware_run_on_the_demo_pair_keeps_the_face():
+    result = facestyle.stylize(PHOTO, PAINTING, size=256, steps=120, face_aware=True)
+    report = landmark_nme(resize_long_side(load_image(PHOTO), 256), result.image)
+    assert report.face_detected and report.mean_nme < 0.08
