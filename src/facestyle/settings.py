@@ -32,8 +32,8 @@ DEVICES = ("auto", "cpu", "cuda")
 #: ``luminance``: transfer on luminance only, then put back the photo's colour (Gatys et al. 2017);
 #: ``histogram``: give the style image the photo's colour mean and covariance first (see color.py).
 PRESERVE_COLORS = ("luminance", "histogram")
-#: Largest gatys ``strength`` (a multiplier of β): 10 × the default β = 5 is β = 50, already past
-#: the point where more style changes the picture little on the demo pair (README, "Strength").
+#: Largest gatys ``strength`` (a multiplier of β). On the demo pair J_style falls only 13 % from
+#: strength 4 to 10 and 4 % more at 30, while the face degrades (README, "Strength").
 MAX_STRENGTH = 10.0
 #: ``style_scale`` range: 1/8 to 8 times the output's long side.
 STYLE_SCALE_RANGE = (0.125, 8.0)
