@@ -157,3 +157,14 @@ def test_output_directory_in_the_way(tmp_path):
     (tmp_path / "out.png").mkdir()
     with pytest.raises(OutputError, match="is a directory"):
         check_output_path(tmp_path / "out.png")
+
+
+def test_outputs_get_the_umask_permissions_not_0600(tmp_path, gradient_image):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        out = save_image(gradient_image, tmp_path / "o.png")
+    finally:
+        os.umask(old)
+    assert (out.stat().st_mode & 0o777) == 0o644

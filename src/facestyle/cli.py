@@ -382,12 +382,10 @@ def _run(args: argparse.Namespace) -> int:
 
 def _print_summary(output: Any, result: Any) -> None:
     costs = result.final_costs
-    print(
-        f"wrote {output} ({result.image.width}x{result.image.height}) in {result.seconds:.1f} s on {result.device}: "
-        f"J={costs.get('total', float('nan')):.4g} J_content={costs.get('content', float('nan')):.4g} "
-        f"J_style={costs.get('style', float('nan')):.4g}",
-        file=sys.stderr,
-    )
+    line = f"wrote {output} ({result.image.width}x{result.image.height}) in {result.seconds:.1f} s on {result.device}"
+    if "total" in costs:  # AdaIN optimises nothing, so it has no costs to report
+        line += f": J={costs['total']:.4g} J_content={costs.get('content', 0):.4g} J_style={costs.get('style', 0):.4g}"
+    print(line, file=sys.stderr)
 
 
 def _rerun(args: argparse.Namespace) -> int:

@@ -230,6 +230,7 @@ def save_image(image: Image.Image, path: str | os.PathLike, *, metadata: dict | 
     try:
         with os.fdopen(handle, "wb") as stream:
             clean.save(stream, format=fmt, **kwargs)
+        make_readable(temp_name)
         os.replace(temp_name, out)
     except OSError as error:
         _remove_quietly(temp_name)
@@ -238,6 +239,14 @@ def save_image(image: Image.Image, path: str | os.PathLike, *, metadata: dict | 
         _remove_quietly(temp_name)
         raise
     return out
+
+
+def make_readable(name: str) -> None:
+    """Give a file made by ``mkstemp`` (mode 0600) the permissions the user's umask asks for,
+    as a plain ``open`` would, so outputs are not private by accident."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(name, 0o666 & ~umask)
 
 
 def read_metadata(path: str | os.PathLike) -> dict | None:

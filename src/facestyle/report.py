@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from .errors import OutputError
+from .imageio import make_readable
 
 LOG_FORMATS = (".csv", ".json")
 
@@ -88,6 +89,7 @@ def plot_histories(
     os.close(handle)
     try:
         figure.savefig(temp_name, format="png")
+        make_readable(temp_name)
         os.replace(temp_name, out)
     finally:
         plt.close(figure)
@@ -102,6 +104,7 @@ def _write_text_atomically(out: Path, text: str) -> Path:
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
             stream.write(text)
+        make_readable(temp_name)
         os.replace(temp_name, out)
     except BaseException:
         if os.path.exists(temp_name):
