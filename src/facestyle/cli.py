@@ -548,7 +548,9 @@ def _study(args: argparse.Namespace) -> int:
     )
     cells = make_cells(base, layers=layers, ratios=ratios, strengths=strengths)
     folder = prepare_folder(args.output)
-    bar = _StudyBar(enabled=not args.quiet)
+    from .progress import StudyProgress
+
+    bar = StudyProgress(enabled=not args.quiet)
     with bar:
         results = run_study(content, styles, cells, folder, progress=bar)
     reused = sum(result.reused for result in results)
@@ -591,36 +593,3 @@ def _describe_base(settings: Settings) -> str:
     if settings.preserve_color:
         parts.append(f"preserve_color {settings.preserve_color}")
     return ", ".join(parts)
-
-
-class _StudyBar:
-    """One tqdm bar over all cells' steps; the postfix names the cell being run."""
-
-    def __init__(self, *, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar: Any = None
-
-    def __enter__(self) -> "_StudyBar":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
-    def __call__(self, update: Any) -> None:
-        if not self.enabled:
-            return
-        from tqdm import tqdm
-
-        if update.reused:
-            # tqdm.write keeps a running bar intact; the bar itself starts with the first cell that runs.
-            message = f"cell {update.index + 1}/{update.cells} {update.cell.label}: already done, kept"
-            tqdm.write(message, file=sys.stderr)
-            return
-        if self.bar is None:
-            self.bar = tqdm(total=update.total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
-        text = f"cell {update.index + 1}/{update.cells} {update.cell.label}"
-        if update.event is not None and update.event.costs:
-            text += f" J={update.event.costs['total']:.4g}"
-        self.bar.set_postfix_str(text, refresh=False)
-        self.bar.update(update.done - self.bar.n)

@@ -16,7 +16,25 @@ def intermediate_path(output: Path, step: int) -> Path:
     return output.with_name(f"{output.stem}.step{step:04d}{output.suffix}")
 
 
-class ProgressPrinter:
+class _TerminalBar:
+    """A tqdm bar on stderr, opened on the first update so errors found before it print cleanly."""
+
+    bar: tqdm | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def _open(self, total: int) -> tqdm:
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
+        return self.bar
+
+
+class ProgressPrinter(_TerminalBar):
     """A progress callback for :func:`facestyle.stylize` that draws a bar and saves every N steps."""
 
     def __init__(self, *, total: int, enabled: bool = True, save_every: int | None = None, output: Path | None = None):
@@ -24,20 +42,11 @@ class ProgressPrinter:
         self.enabled = enabled
         self.save_every = save_every
         self.output = output
-        self.bar: tqdm | None = None
         self.saved: list[Path] = []
 
-    def __enter__(self) -> "ProgressPrinter":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self.bar is not None:
-            self.bar.close()
-
     def __call__(self, event: Progress) -> None:
-        if self.enabled and self.bar is None:
-            # Created on the first step, so input errors found while loading print one clean line.
-            self.bar = tqdm(total=self.total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
+        if self.enabled:
+            self._open(self.total)
         if self.bar is not None:
             if event.total_steps != self.bar.total:
                 self.bar.total = event.total_steps
@@ -51,3 +60,25 @@ class ProgressPrinter:
             path = intermediate_path(self.output, event.step)
             save_image(event.image(), path, metadata={"step": event.step, "costs": event.costs})
             self.saved.append(path)
+
+
+class StudyProgress(_TerminalBar):
+    """One bar over all cells' steps of a study; the postfix names the cell being run."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, update) -> None:
+        if not self.enabled:
+            return
+        if update.reused:
+            # tqdm.write keeps a running bar intact; the bar itself starts with the first cell that runs.
+            message = f"cell {update.index + 1}/{update.cells} {update.cell.label}: already done, kept"
+            tqdm.write(message, file=sys.stderr)
+            return
+        bar = self._open(update.total)
+        text = f"cell {update.index + 1}/{update.cells} {update.cell.label}"
+        if update.event is not None and update.event.costs:
+            text += f" J={update.event.costs['total']:.4g}"
+        bar.set_postfix_str(text, refresh=False)
+        bar.update(update.done - bar.n)
