@@ -34,6 +34,27 @@ CHROMIUM_FLAGS = [
 RUN_SIZE, RUN_STEPS = "160", "12"
 
 
+# Holds the server's answers while a render of an older history is in flight, remembers the
+# newest job the way starting a job does, then lets the render finish. Returns [ids before, ids after].
+HISTORY_RACE = """async () => {
+  const newest = loadHistory();
+  const realApi = api;
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  api = async (path, init) => { await gate; return realApi(path, init); };
+  try {
+    saveHistory(newest.slice(1));
+    const render = renderHistory();
+    saveHistory(newest);
+    release();
+    await render;
+  } finally {
+    api = realApi;
+  }
+  return [newest.map((item) => item.id), loadHistory().map((item) => item.id)];
+}"""
+
+
 def _playwright():
     try:
         from playwright.sync_api import sync_playwright
@@ -116,6 +137,11 @@ def test_paint_a_bundled_face_in_the_browser(live_server, screenshots, tmp_path)
             # A reload keeps this session's history (job ids live in the browser's storage).
             page.reload(wait_until="load")
             page.wait_for_selector("#history li img")
+
+            # A job remembered while an older history render waits on the server is kept: CI once
+            # lost the finished job this way (the cancel's render saved its stale list over it).
+            kept = page.evaluate(HISTORY_RACE)
+            assert kept[0] == kept[1], kept
         finally:
             browser.close()
     assert console_errors == []

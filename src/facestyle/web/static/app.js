@@ -341,21 +341,26 @@ function remember(job) {
   saveHistory([{ id: job.id, title, quality: job.quality }, ...loadHistory().filter((item) => item.id !== job.id)]);
 }
 
+// Renders overlap (a job finishing while the page loads, a new job remembered while an older render
+// waits on the server), so each render only forgets the ids the server called gone, re-reading storage
+// when it does, and only the latest render replaces the list.
+let historyRender = 0;
+
 async function renderHistory() {
   const list = $("history");
+  const render = ++historyRender;
   const items = loadHistory();
-  const kept = [];
+  const gone = new Set();
   const nodes = [];
   for (const item of items) {
     let job;
     try {
       job = await api(`/api/jobs/${item.id}`);
     } catch (error) {
-      if (error.status === 404) continue; // expired or deleted
-      job = null;
+      if (error.status === 404) gone.add(item.id); // expired or deleted
+      continue;
     }
-    kept.push(item);
-    if (!job || job.status !== "done") continue;
+    if (job.status !== "done") continue;
     const thumb = el("img", { src: `${job.links.preview}?v=${job.preview_version}`, alt: `Portrait in the style of ${item.title}` });
     nodes.push(el("li", { "data-job": job.id }, [
       el("button", { type: "button", class: "open", title: "Show", onclick: () => follow(job) }, [
@@ -365,7 +370,8 @@ async function renderHistory() {
         onclick: () => removeJob(job.id) }),
     ]));
   }
-  saveHistory(kept);
+  if (gone.size) saveHistory(loadHistory().filter((item) => !gone.has(item.id)));
+  if (render !== historyRender) return; // a newer render has started and will draw the list
   list.replaceChildren(...nodes);
   show($("history-empty"), nodes.length === 0);
 }
