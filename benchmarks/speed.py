@@ -4,15 +4,20 @@ For each face × style pair, at ``--size`` (256 px):
 1. baseline: the report's recipe (Adam, lr 0.03, content+noise, 1,001 steps, single scale);
    its level is the median J of its last 100 steps (Adam's J is noisy step to step);
 2. facestyle: the default optimisation on the report's objective (``objective="report"``);
-3. adain alone, with its J measured on the same objective.
-Both optimisers record J against wall time; the time-to-J ratio is the baseline's total time over
-the time facestyle's default first reaches the baseline's level (at the final, same-size scale).
-Then both run at ``--large-size`` (512 px) under a time cap and their J is compared at equal time.
+3. facestyle's optimisation with as many steps as the baseline (its default stops before the
+   baseline's level on this objective, so this run says when, if ever, the level is reached);
+4. adain alone, with its J measured on the same objective.
+The optimisers record J against wall time; the time-to-J ratio is the baseline's total time over
+the time a facestyle run first reaches the baseline's level (at the final, same-size scale).
+Then the recipe and the default run at ``--large-size`` (512 px) under a time cap and their J is
+compared at equal time. Last, the full default run on the demo pair at 512 px (default objective),
+alternated ``--repeats`` times with the previous default (``upscale="image"``, 300 steps) as the
+same-run baseline, since this machine's speed drifts by ±20 % between minutes.
 
 Each run is a fresh process, so its peak memory (max RSS) is its own. Results go to
 ``benchmarks/results/speed.json``, a plot ``speed.png`` and the marked section of BENCHMARKS.md.
 
-    python benchmarks/speed.py                 # the full run (about 45 min on a 2-core CPU)
+    python benchmarks/speed.py                 # the full run (about 70 min on a 2-core CPU)
     python benchmarks/speed.py --quick         # a smoke run of the script itself (about 2 min)
 """
 
@@ -34,6 +39,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from markdown_sections import replace_section  # noqa: E402
 IMAGES = ROOT.parent / "shared" / "images"
+DEMO = (ROOT / "examples" / "face_04_christina_koch_nasa_2014.jpg", ROOT / "examples" / "style_vangogh_selfportrait_1889.jpg")
+#: The default before the residual upscale (first session): the same-run baseline for the full 512 px run.
+PREVIOUS_DEFAULT = {"upscale": "image", "steps": 300}
 RESULTS = ROOT / "benchmarks" / "results"
 
 #: Face × style pairs: two portraits, one drawing, one landscape.
@@ -116,11 +124,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cap", type=float, default=90.0, help="time cap in seconds for the large-size runs")
     parser.add_argument("--pairs", type=int, default=len(PAIRS))
     parser.add_argument("--large-pairs", type=int, default=len(PAIRS), help="pairs that also run at --large-size")
+    parser.add_argument("--repeats", type=int, default=3, help="alternated full 512 px runs of each default")
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = parser.parse_args(argv)
     if args.quick:
-        args.size, args.large_size, args.baseline_steps, args.cap, args.pairs = 96, 128, 120, 10.0, 1
+        args.size, args.large_size, args.baseline_steps, args.cap, args.pairs, args.repeats = 96, 128, 120, 10.0, 1, 1
 
     import torch
 
@@ -137,16 +146,19 @@ def main(argv: list[str] | None = None) -> int:
     }
     baseline_options = {"recipe": "report", "steps": args.baseline_steps}
     default_options = {"objective": "report"}
+    long_options = {"objective": "report", "steps": args.baseline_steps}
     for content_rel, style_rel in PAIRS[: args.pairs]:
         content, style = str(IMAGES / content_rel), str(IMAGES / style_rel)
         name = f"{Path(content_rel).stem.split('_', 2)[2]} × {Path(style_rel).stem.split('_', 1)[1]}"
         print(f"== {name}", flush=True)
         baseline = run_in_fresh_process("baseline", content, style, args.size, baseline_options, None)
         ours = run_in_fresh_process("default", content, style, args.size, default_options, None)
+        long = run_in_fresh_process("default", content, style, args.size, long_options, None)
         adain = run_in_fresh_process("adain", content, style, args.size, {"method": "adain"}, None)
         level = level_of(baseline["curve"])
         reached = time_to_reach(ours["curve"], level, args.size)
         ratio = baseline["seconds"] / reached if reached else None
+        long_reached = time_to_reach(long["curve"], level, args.size)
         large = len(report["pairs"]) < args.large_pairs
         big_base = big_ours = None
         if large:
@@ -158,10 +170,13 @@ def main(argv: list[str] | None = None) -> int:
             "pair": name,
             "baseline": baseline,
             "default": ours,
+            "long": long,
             "adain": adain,
             "baseline_level": level,
             "default_reaches_level_at": reached,
             "time_to_j_ratio": ratio,
+            "long_reaches_level_at": long_reached,
+            "long_time_to_j_ratio": baseline["seconds"] / long_reached if long_reached else None,
             "large": None if not large else {
                 "baseline": big_base,
                 "default": big_ours,
@@ -174,6 +189,10 @@ def main(argv: list[str] | None = None) -> int:
         print(_pair_table(entry, args), flush=True)
     ratios = [p["time_to_j_ratio"] for p in report["pairs"] if p["time_to_j_ratio"]]
     report["median_ratio"] = statistics.median(ratios) if ratios else None
+    long_ratios = [p["long_time_to_j_ratio"] for p in report["pairs"] if p["long_time_to_j_ratio"]]
+    report["median_long_ratio"] = statistics.median(long_ratios) if long_ratios else None
+    report["full_default"] = full_default_runs(args)
+    print(_full_default_table(report["full_default"]), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else ""
     (RESULTS / f"speed{suffix}.json").write_text(json.dumps(report, indent=1))
@@ -185,6 +204,51 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def full_default_runs(args) -> dict:
+    """The demo pair at ``--large-size`` with the default objective: the current default against the
+    previous one, alternated so that both see the same drift of the machine's speed."""
+    content, style = (str(path) for path in DEMO)
+    runs: dict[str, list] = {"previous": [], "current": []}
+    for repeat in range(args.repeats):
+        print(f"== full default run at {args.large_size} px, repeat {repeat + 1}/{args.repeats}", flush=True)
+        runs["previous"].append(run_in_fresh_process("default", content, style, args.large_size, PREVIOUS_DEFAULT, None))
+        runs["current"].append(run_in_fresh_process("default", content, style, args.large_size, {}, None))
+    summary = {}
+    for key, values in runs.items():
+        summary[key] = {
+            "seconds": [run["seconds"] for run in values],
+            "median_seconds": statistics.median(run["seconds"] for run in values),
+            "final_j": values[0]["final_j"],
+            "peak_mb": max(run["peak_mb"] for run in values),
+        }
+    # When did the previous default first get as low as the current default's final J?
+    target = summary["current"]["final_j"]
+    summary["previous_reaches_current_j_at"] = [
+        time_to_reach(run["curve"], target, args.large_size) for run in runs["previous"]
+    ]
+    summary["ratio"] = summary["previous"]["median_seconds"] / summary["current"]["median_seconds"]
+    return summary
+
+
+def _full_default_table(full: dict) -> str:
+    rows = [
+        "| run | seconds (each repeat) | median | final J | peak memory (MB) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for key, label in (("previous", "previous default (upscale=image, 300 steps)"), ("current", "default (upscale=residual, 200 steps)")):
+        run = full[key]
+        rows.append(
+            f"| {label} | {', '.join(f'{x:.1f}' for x in run['seconds'])} | **{run['median_seconds']:.1f}** "
+            f"| {_fmt(run['final_j'], '.4g')} | {run['peak_mb']:.0f} |"
+        )
+    reached = ", ".join(_fmt(x, ".1f") for x in full["previous_reaches_current_j_at"])
+    rows.append(
+        f"\nThe default is {full['ratio']:.2f}× faster than the previous default; the previous default first "
+        f"reaches the default's final J after {reached} s."
+    )
+    return "\n".join(rows)
+
+
 def _fmt(value, spec=".3g") -> str:
     return "—" if value is None else format(value, spec)
 
@@ -194,13 +258,21 @@ def _pair_table(entry: dict, args) -> str:
         "| run | seconds | final J | peak memory (MB) |",
         "|---|---:|---:|---:|",
     ]
-    for key, label in (("baseline", f"report recipe, Adam {args.baseline_steps} steps"), ("default", "facestyle default (objective=report)"), ("adain", "adain alone")):
+    runs = (
+        ("baseline", f"report recipe, Adam {args.baseline_steps} steps"),
+        ("default", "facestyle default (objective=report)"),
+        ("long", f"facestyle, {args.baseline_steps} steps (objective=report)"),
+        ("adain", "adain alone"),
+    )
+    for key, label in runs:
         run = entry[key]
         final = entry["baseline_level"] if key == "baseline" else run["final_j"]
         rows.append(f"| {label} | {run['seconds']:.1f} | {_fmt(final)} | {run['peak_mb']:.0f} |")
     rows.append(
         f"\nbaseline level (median J of last 100 steps) {entry['baseline_level']:.4g}; facestyle reaches it after "
-        f"{_fmt(entry['default_reaches_level_at'], '.1f')} s → **time-to-J ratio {_fmt(entry['time_to_j_ratio'], '.1f')}×**"
+        f"{_fmt(entry['default_reaches_level_at'], '.1f')} s → **time-to-J ratio {_fmt(entry['time_to_j_ratio'], '.1f')}×**; "
+        f"with {args.baseline_steps} steps after {_fmt(entry['long_reaches_level_at'], '.1f')} s → "
+        f"ratio {_fmt(entry['long_time_to_j_ratio'], '.1f')}×"
     )
     large = entry["large"]
     if large is None:
@@ -224,7 +296,12 @@ def _markdown(report: dict, args, suffix: str) -> str:
     ]
     for entry in report["pairs"]:
         lines += [f"#### {entry['pair']}", "", _pair_table(entry, args), ""]
-    lines.append(f"**Median time-to-J ratio across pairs: {_fmt(report['median_ratio'], '.1f')}×.**")
+    lines.append(
+        f"**Median time-to-J ratio across pairs: default {_fmt(report['median_ratio'], '.1f')}×, "
+        f"with {args.baseline_steps} steps {_fmt(report['median_long_ratio'], '.1f')}×.**"
+    )
+    lines += ["", f"#### Full default `gatys` run at {report['large_size']} px, demo pair, default objective", ""]
+    lines.append(_full_default_table(report["full_default"]))
     lines.append(f"\n![J against seconds](benchmarks/results/speed{suffix}.png)")
     return "\n".join(lines)
 
@@ -238,7 +315,7 @@ def _plot(report: dict, path: Path) -> None:
     pairs = report["pairs"]
     figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), dpi=100, squeeze=False)
     for axis, entry in zip(axes[0], pairs):
-        for key, label in (("baseline", "report recipe (Adam)"), ("default", "facestyle default")):
+        for key, label in (("baseline", "report recipe (Adam)"), ("default", "facestyle default"), ("long", "facestyle, same steps")):
             curve = [(t, j) for t, j, at in entry[key]["curve"] if at == report["size"]]
             axis.plot([t for t, _ in curve], [j for _, j in curve], label=label, linewidth=1.2)
         axis.axhline(entry["baseline_level"], color="gray", linestyle=":", linewidth=1, label="baseline level")

@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import facestyle
-from facestyle.engine import initial_image, resolve_device
+from facestyle.engine import initial_image, resolve_device, upscale_result
 from facestyle.errors import InputImageError, OptionError
 from facestyle.imageio import load_image, resize_long_side, to_tensor
 from facestyle.objective import build_objective
@@ -66,6 +66,22 @@ def test_initialisations():
     assert 0 < (noisy - content).abs().max() <= 0.25
     noise = initial_image(content, make_settings(init="noise"), generator)
     assert noise.min() >= 0 and noise.max() <= 1 and noise.std() > 0.2
+
+
+def test_residual_upscale_keeps_the_finer_photos_detail():
+    # A sharp photo (a fine checkerboard) that the coarse scale cannot hold, and a coarse result
+    # that painted a constant +0.1 over its blurred photo.
+    fine = torch.zeros(1, 3, 16, 16)
+    fine[..., ::2, ::2] = fine[..., 1::2, 1::2] = 0.8
+    coarse = torch.nn.functional.avg_pool2d(fine, 2)
+    result = coarse + 0.1
+    residual = upscale_result(result, coarse, fine, "residual")
+    torch.testing.assert_close(residual, (fine + 0.1).clamp(0, 1))
+    blurred = upscale_result(result, coarse, fine, "image")
+    assert blurred.shape == fine.shape
+    assert (blurred - fine).abs().mean() > 0.3  # the checkerboard is gone
+    with pytest.raises(OptionError, match="upscale"):
+        make_settings(upscale="nearest")
 
 
 def test_bad_inputs_raise_project_errors(tmp_path, style_path):

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from . import __version__
 from .errors import FacestyleError, OptionError
-from .settings import INITS, MAX_STRENGTH, METHODS, OBJECTIVES, OPTIMIZERS, PRESERVE_COLORS, RECIPES, Settings
+from .settings import INITS, MAX_STRENGTH, METHODS, OBJECTIVES, OPTIMIZERS, PRESERVE_COLORS, RECIPES, UPSCALES, Settings
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -148,6 +148,11 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
         "--scales", type=int, help=f"coarse-to-fine sizes, 1 = solve at full size only [{defaults.scales}]"
     )
     optimisation.add_argument("--min-size", type=int, help=f"long side of the coarsest scale [{defaults.min_size}]")
+    optimisation.add_argument(
+        "--upscale",
+        choices=UPSCALES,
+        help=f"next scale starts from the sharp photo plus what was painted (residual) or the blurred result (image) [{defaults.upscale}]",
+    )
 
     machine = run.add_argument_group("machine")
     machine.add_argument("--device", help="auto, cpu or cuda [auto]")

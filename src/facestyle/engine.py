@@ -216,8 +216,10 @@ def _optimise(
     encoder = _encoder_for(settings, device)
     history: list[dict[str, float]] = []
     image: torch.Tensor | None = None
+    content_tensor: torch.Tensor | None = None
     step = 0
     for level, scale in enumerate(schedule):
+        coarse_content = content_tensor
         content_tensor = to_tensor(resize_long_side(content_image, scale.size)).to(device)
         side = style_side(settings, scale.size)
         style_tensors = [to_tensor(resize_long_side(style, side)).to(device) for style in style_images]
@@ -227,8 +229,8 @@ def _optimise(
         if image is None:
             image = initial_image(content_tensor, settings, generator, style_image=style_images, device=device)
         else:
-            # Bicubic upsampling of the coarser solution is the start of the next scale.
-            image = F.interpolate(image, size=content_tensor.shape[-2:], mode="bicubic", align_corners=False)
+            assert coarse_content is not None
+            image = upscale_result(image, coarse_content, content_tensor, settings.upscale)
         representation = parameterise(
             image.detach().clamp(0, 1), optimizer=settings.optimizer, pyramid_levels=settings.pyramid_levels
         )
@@ -269,6 +271,21 @@ def _optimise(
             image = representation.image().detach().clamp(0, 1)
     assert image is not None
     return image, history
+
+
+def upscale_result(image: torch.Tensor, coarse_content: torch.Tensor, content: torch.Tensor, mode: str) -> torch.Tensor:
+    """The start of the next scale from the coarser scale's result ``image``.
+
+    ``image``: bicubic upsampling of G. It is blurred, and the content cost of a blurred photo is
+    high, so the finer scale first spends steps putting back detail the photo already had.
+    ``residual``: upsample only G − C (what the optimisation painted) and add it to the finer
+    photo, whose own detail is then there from the first step.
+    """
+    size = content.shape[-2:]
+    if mode == "image":
+        return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
+    painted = F.interpolate(image - coarse_content, size=size, mode="bicubic", align_corners=False)
+    return (content + painted).clamp(0, 1)
 
 
 def _encoder_for(settings: Settings, device: torch.device) -> VGG19Features:
