@@ -109,6 +109,14 @@ def test_settings_from_embedded_dict():
         settings_from_dict({**data, "stregth": 1})
 
 
+def test_settings_written_before_a_field_existed_keep_their_behaviour():
+    # Outputs made before --upscale existed upsampled the image; rerunning them must do the same.
+    data = make_settings().to_dict()
+    del data["upscale"]
+    assert settings_from_dict(data).upscale == "image"
+    assert settings_from_dict(make_settings().to_dict()).upscale == make_settings().upscale == "residual"
+
+
 def _made(tmp_path, face_path, style_path, metadata_inputs=True):
     content = tmp_path / "face.png"
     content.write_bytes(face_path.read_bytes())

@@ -107,8 +107,16 @@ def _path_value(source: Path, folder: Path, key: str, value: Any) -> str:
     return str(path if path.is_absolute() else folder / path)
 
 
+#: Settings fields added after outputs were first written, with the value that reproduces what an
+#: output written before the field existed did (its default may have changed since).
+EARLIER_BEHAVIOUR = {"upscale": "image"}
+
+
 def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") -> Settings:
     """Settings from a dict like :meth:`Settings.to_dict` (what outputs embed).
+
+    A field the dict lacks because it was written by an older facestyle takes the value that
+    reproduces that version's behaviour (:data:`EARLIER_BEHAVIOUR`), else its default.
 
     Raises:
         OptionError: an unknown key (with a "did you mean") or an invalid value.
@@ -119,7 +127,8 @@ def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") 
             close = difflib.get_close_matches(key, fields, n=1)
             hint = f"; did you mean '{close[0]}'?" if close else ""
             raise OptionError(f"unknown option '{key}' in {where}{hint}")
-    return dataclasses.replace(Settings(), **dict(data))
+    earlier = {key: value for key, value in EARLIER_BEHAVIOUR.items() if key not in data}
+    return dataclasses.replace(Settings(), **earlier, **dict(data))
 
 
 # -- writing TOML -------------------------------------------------------------------------------
