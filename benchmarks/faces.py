@@ -133,7 +133,7 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
             (pack / "timings.json").write_text(record)
 
 
-def measure(work: Path, size: int) -> str:
+def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") -> str:
     """NME and face detection per result, the plain style cost, tables and the contact sheet."""
     import facestyle
     from facestyle.distortion import landmark_nme
@@ -164,14 +164,14 @@ def measure(work: Path, size: int) -> str:
                              "style_cost": style_cost, "seconds": timing["seconds"][key]})
             print(f"measured {face_name} × {style_name}", flush=True)
     (work / "measurements.json").write_text(json.dumps(rows, indent=1))
-    _contact_sheet(work, RESULTS / "faces_sheet.jpg", ["plain", "face-aware"], complete)
-    markdown = _markdown(rows, timing, list(modes))
+    _contact_sheet(work, sheet, ["plain", "face-aware"], complete)
+    markdown = _markdown(rows, timing, list(modes), sheet)
     if missing:
         markdown += f"\n\nNot rendered within the run's time limit, so left out: {', '.join(missing)}."
     return markdown
 
 
-def _markdown(rows: list[dict], timing: dict, modes: list[str]) -> str:
+def _markdown(rows: list[dict], timing: dict, modes: list[str], sheet: Path) -> str:
     lines = [
         f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}), "
         f"{timing['size']} px, {timing['steps'] or 'default'} steps for every mode; analysis and measurement on the "
@@ -208,8 +208,8 @@ def _markdown(rows: list[dict], timing: dict, modes: list[str]) -> str:
             f"| {style} | {_f(statistics.median(pick('plain', 'nme')))} | {_f(statistics.median(pick('face-aware', 'nme')))} | "
             f"{_f(max(pick('face-aware', 'nme')))} | "
             f"{statistics.median(pick('face-aware', 'style_cost')) / statistics.median(pick('plain', 'style_cost')):.2f} |")
-    lines += ["", "Contact sheet (rows: faces; columns: plain / face-aware for each style): "
-              "[benchmarks/results/faces_sheet.jpg](benchmarks/results/faces_sheet.jpg)"]
+    link = sheet.resolve().relative_to(ROOT) if sheet.resolve().is_relative_to(ROOT) else sheet
+    lines += ["", f"Contact sheet (rows: faces; columns: plain / face-aware for each style): [{link}]({link})"]
     return "\n".join(lines)
 
 
@@ -248,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pack", type=Path, default=None, help="render: also pack results into tar files here")
     parser.add_argument("--limit-faces", type=int, default=None, help="only the first N photos (smoke runs)")
     parser.add_argument("--protect-levels", default="", help="extra face_protect levels to render, e.g. 0.25,1")
+    parser.add_argument("--sheet", type=Path, default=RESULTS / "faces_sheet.jpg", help="measure: contact sheet path")
+    parser.add_argument("--no-markdown", action="store_true", help="measure: do not rewrite BENCHMARKS.md")
     args = parser.parse_args(argv)
     IMAGES = args.images
     FACE_LIMIT = args.limit_faces
@@ -262,9 +264,10 @@ def main(argv: list[str] | None = None) -> int:
         levels = [float(x) for x in args.protect_levels.split(",") if x.strip()]
         render(args.work, args.size, args.steps, args.device, args.pack, modes_for(levels))
     if args.phase in ("all", "measure"):
-        markdown = measure(args.work, args.size)
+        markdown = measure(args.work, args.size, args.sheet)
         print(markdown)
-        replace_section(ROOT / "BENCHMARKS.md", "faces", markdown)
+        if not args.no_markdown:
+            replace_section(ROOT / "BENCHMARKS.md", "faces", markdown)
     return 0
 
 
