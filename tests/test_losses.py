@@ -110,6 +110,29 @@ def test_region_losses_compare_each_region_with_its_own_target():
     assert swapped > 0
 
 
+def test_region_loss_over_mask_boxes_equals_the_whole_image_sum_and_its_gradient():
+    from facestyle.losses import RegionStyleLoss, mask_box, masked_gram_per_position
+
+    generator = torch.Generator().manual_seed(0)
+    small = torch.zeros(10, 12, dtype=torch.float64)
+    small[2:5, 7:11] = torch.rand(3, 4, generator=generator, dtype=torch.float64) + 0.1  # an "eye"
+    masks = torch.stack([small, 1 - small])
+    assert mask_box(small) == (slice(2, 5), slice(7, 11))
+    assert mask_box(torch.zeros(3, 3)) == (slice(0, 0), slice(0, 0))
+    targets = torch.rand(2, 3, 3, generator=generator, dtype=torch.float64)
+    weights = torch.tensor([0.7, 1.3], dtype=torch.float64)
+    generated = torch.rand(1, 3, 10, 12, generator=generator, dtype=torch.float64, requires_grad=True)
+
+    cropped = RegionStyleLoss("x", targets, masks, weights)({"x": generated})
+    (cropped_grad,) = torch.autograd.grad(cropped, generated)
+    whole = sum(
+        w * (t - masked_gram_per_position(generated, m)[0]).pow(2).sum() for t, m, w in zip(targets, masks, weights)
+    ) / (4 * 3**2)
+    (whole_grad,) = torch.autograd.grad(whole, generated)
+    torch.testing.assert_close(cropped, whole)
+    torch.testing.assert_close(cropped_grad, whole_grad)
+
+
 def test_weighted_content_loss_with_ones_is_the_plain_one_and_weights_count():
     from facestyle.losses import WeightedContentLoss
 
