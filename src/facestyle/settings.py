@@ -81,8 +81,9 @@ class Settings:
     face_protect: float = 0.5
     # -- optimisation
     optimizer: str = "lbfgs"
-    #: 210: on the 2-core CPU the full 512 px run takes ~89 s with ``upscale="residual"`` (J 0.717 on
-    #: the demo pair, a J the old 300-step default with ``upscale="image"`` reached only after 114 s).
+    #: 200 (114/57/29 over three scales): the full 512 px demo run takes a median 89.8 s on the 2-core
+    #: CPU and ends at J 0.760; the old 300-step default with ``upscale="image"`` needed 105-128 s to get
+    #: that low in the same benchmark (BENCHMARKS.md).
     steps: int = 200
     lr: float | None = None
     init: str = "content"
