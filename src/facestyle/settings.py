@@ -75,7 +75,7 @@ class Settings:
     tv_weight: float = 0.0
     #: Region-aware style and face protection when the photo has a face (see guidance.py). Off by
     #: default: on the face benchmark (BENCHMARKS.md) it did not lower landmark distortion reliably
-    #: and it costs 2-3× the time on a CPU.
+    #: and it costs about 3× the time on a CPU (117 s against 36 s at 256 px).
     face_aware: bool = False
     #: 0 = style everywhere alike; 1 = strongest protection of eyes, brows, lips and face outline.
     face_protect: float = 0.5
