@@ -148,9 +148,9 @@ def stylize(
     else:
         guide = face_guide
         if settings.face_aware and guide is None:
-            # Several styles: the first painting decides whether the style is a portrait.
-            guide = analyse_pair(photo if settings.preserve_color != "luminance" else resize_long_side(content_image, settings.size),
-                                 resize_long_side(style_images[0], style_side(settings, settings.size)))
+            # The colour photo, even for a luminance-only run: the masks are geometry, and detection
+            # is surer in colour. Several styles: the first painting decides whether it is a portrait.
+            guide = analyse_pair(photo, resize_long_side(style_images[0], style_side(settings, settings.size)))
         notes = guide.notes if guide is not None else ()
         image, history = _optimise(content_image, style_images, settings, device, progress, started, guide)
     output = color.finish_output(resize_to(to_pil(image), output_size), photo, settings.preserve_color)

@@ -38,6 +38,11 @@ STYLE_RELIEF = {"eyes": 0.8, "brows": 0.8, "lips": 0.8, "nose": 0.6, "skin": 0.5
 #: person and background: an eye matching a whole landscape's statistics grows a star in it.
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 
+#: A region covering less than this share of the image is skipped (too few positions for statistics).
+MIN_REGION_SHARE = 0.002
+#: A style region needs at least this many positions at a layer to be its own target.
+MIN_STYLE_POSITIONS = 4.0
+
 
 def merge_face_regions(masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     """{eyes, brows, lips, nose, skin, hair_body, background} → {face, hair_body, background}."""
@@ -45,10 +50,6 @@ def merge_face_regions(masks: dict[str, torch.Tensor]) -> dict[str, torch.Tensor
 
     face = sum(masks[name] for name in FACE_REGIONS)
     return {"face": face, "hair_body": masks["hair_body"], "background": masks["background"]}
-#: A region covering less than this share of the image is skipped (too few positions for statistics).
-MIN_REGION_SHARE = 0.002
-#: A style region needs at least this many positions at a layer to be its own target.
-MIN_STYLE_POSITIONS = 4.0
 
 
 @dataclass(frozen=True)

@@ -11,8 +11,9 @@ import json
 import os
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Iterator, Union
 
 import numpy as np
 import torch
@@ -225,20 +226,31 @@ def save_image(image: Image.Image, path: str | os.PathLike, *, metadata: dict | 
         kwargs.update(quality=95, subsampling=0)
         if text:
             kwargs["comment"] = text.encode("utf-8")
+    try:
+        with atomic_output(out) as temp_name:
+            clean.save(temp_name, format=fmt, **kwargs)
+    except OSError as error:
+        raise OutputError(f"could not write '{out}' ({error.strerror or error})") from None
+    return out
+
+
+@contextmanager
+def atomic_output(out: Path) -> Iterator[str]:
+    """Yield a temporary file name beside ``out``; when the block ends without an error the file
+    gets the user's usual permissions and replaces ``out`` in one rename, else it is removed.
+
+    A reader (or a crash) never sees half a file, and a failed write leaves nothing behind.
+    """
     folder = out.parent if str(out.parent) else Path(".")
     handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+    os.close(handle)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            clean.save(stream, format=fmt, **kwargs)
+        yield temp_name
         make_readable(temp_name)
         os.replace(temp_name, out)
-    except OSError as error:
-        _remove_quietly(temp_name)
-        raise OutputError(f"could not write '{out}' ({error.strerror or error})") from None
     except BaseException:
         _remove_quietly(temp_name)
         raise
-    return out
 
 
 def make_readable(name: str) -> None:

@@ -6,12 +6,11 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Sequence
 
 from .errors import OutputError
-from .imageio import make_readable
+from .imageio import atomic_output
 
 LOG_FORMATS = (".csv", ".json")
 
@@ -84,30 +83,15 @@ def plot_histories(
     axes.grid(True, which="both", alpha=0.25)
     axes.legend(fontsize=8)
     figure.tight_layout()
-    folder = out.parent if str(out.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
-    os.close(handle)
     try:
-        figure.savefig(temp_name, format="png")
-        make_readable(temp_name)
-        os.replace(temp_name, out)
+        with atomic_output(out) as temp_name:
+            figure.savefig(temp_name, format="png")
     finally:
         plt.close(figure)
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
     return out
 
 
 def _write_text_atomically(out: Path, text: str) -> Path:
-    folder = out.parent if str(out.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
-        make_readable(temp_name)
-        os.replace(temp_name, out)
-    except BaseException:
-        if os.path.exists(temp_name):
-            os.unlink(temp_name)
-        raise
+    with atomic_output(out) as temp_name:
+        Path(temp_name).write_text(text, encoding="utf-8", newline="")
     return out
