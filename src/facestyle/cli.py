@@ -553,9 +553,9 @@ def _study(args: argparse.Namespace) -> int:
     )
     cells = make_cells(base, layers=layers, ratios=ratios, strengths=strengths)
     folder = prepare_folder(args.output)
-    from .progress import StudyProgress
+    from .progress import StudyProgressBar
 
-    bar = StudyProgress(enabled=not args.quiet)
+    bar = StudyProgressBar(enabled=not args.quiet)
     with bar:
         results = run_study(content, styles, cells, folder, progress=bar)
     reused = sum(result.reused for result in results)

@@ -62,7 +62,7 @@ class ProgressPrinter(_TerminalBar):
             self.saved.append(path)
 
 
-class StudyProgress(_TerminalBar):
+class StudyProgressBar(_TerminalBar):
     """One bar over all cells' steps of a study; the postfix names the cell being run."""
 
     def __init__(self, *, enabled: bool) -> None:

@@ -42,7 +42,7 @@ def write_history(history: list[dict[str, float]], path: str | os.PathLike) -> P
         writer.writeheader()
         writer.writerows(history)
         text = buffer.getvalue()
-    return _write_text_atomically(out, text)
+    return write_text_atomically(out, text)
 
 
 def plot_histories(
@@ -91,7 +91,7 @@ def plot_histories(
     return out
 
 
-def _write_text_atomically(out: Path, text: str) -> Path:
+def write_text_atomically(out: Path, text: str) -> Path:
     with atomic_output(out) as temp_name:
         Path(temp_name).write_text(text, encoding="utf-8", newline="")
     return out

@@ -32,6 +32,7 @@ from PIL import Image, ImageDraw, ImageFont
 from .engine import Progress, stylize
 from .errors import OptionError, OutputError
 from .imageio import ImageSource, load_image, save_image
+from .report import write_text_atomically
 from .settings import STYLE_LAYER_PRESETS, LayerWeights, Settings, parse_style_layers
 
 STUDIES = ("layers", "ratios", "strengths")
@@ -377,7 +378,7 @@ def run_study(
             "inputs": inputs,
             "history": result.history,
         }
-        _write_text(record_path, json.dumps(record, indent=1))
+        write_text_atomically(record_path, json.dumps(record, indent=1))
         results.append(
             CellResult(cell, image_path, result.final_costs, result.seconds, result.device, result.history)
         )
@@ -406,7 +407,7 @@ def _copy_cell(folder: Path, source: CellResult, cell: Cell) -> CellResult:
     _, source_record = cell_paths(folder, source.cell)
     record = json.loads(source_record.read_text(encoding="utf-8"))
     record.update(cell=cell.key, study=cell.study, label=cell.label)
-    _write_text(record_path, json.dumps(record, indent=1))
+    write_text_atomically(record_path, json.dumps(record, indent=1))
     return dataclasses.replace(source, cell=cell, image_path=image_path, reused=True)
 
 
@@ -434,12 +435,6 @@ def prepare_folder(folder: str | os.PathLike) -> Path:
     if not os.access(out, os.W_OK):
         raise OutputError(f"study folder '{out}' is not writable; choose another folder")
     return out
-
-
-def _write_text(path: Path, text: str) -> None:
-    from .report import _write_text_atomically
-
-    _write_text_atomically(path, text)
 
 
 # -- tables, plot and contact sheet ----------------------------------------------------------
@@ -480,7 +475,7 @@ def write_tables(
     writer.writeheader()
     writer.writerows(rows)
     csv_path = out / "study.csv"
-    _write_text(csv_path, buffer.getvalue())
+    write_text_atomically(csv_path, buffer.getvalue())
 
     lines = [f"# {heading}" if heading else "# facestyle study", ""]
     lines += [*notes, ""] if notes else []
@@ -501,7 +496,7 @@ def write_tables(
             )
         lines.append("")
     md_path = out / "study.md"
-    _write_text(md_path, "\n".join(lines))
+    write_text_atomically(md_path, "\n".join(lines))
     return md_path, csv_path
 
 
