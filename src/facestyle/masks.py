@@ -38,6 +38,10 @@ FEATURE_PARTS = ("eyes", "brows", "lips", "nose", "outline")
 DEFAULT_SOFTNESS = 0.04
 #: Width of the face-outline band in :func:`feature_mask`, as a fraction of the inter-ocular distance.
 DEFAULT_OUTLINE_WIDTH = 0.1
+#: Mask values below this are set to exactly 0. Blurred edges and the segmentation's tails reach
+#: values like 1e-39, subnormal floats that x86 CPUs multiply through a slow microcode path: with a
+#: few hundred of them in the masks, a face-aware step at 256 px took 1.37 s instead of 0.49 s.
+NEGLIGIBLE = 1e-6
 
 #: Overlay colours (RGB) of the regions; other mask names get colours from ``_EXTRA_COLOURS``.
 REGION_COLOURS: Mapping[str, tuple[int, int, int]] = {
@@ -178,7 +182,7 @@ def region_masks(
     masks = {name: face[i] for i, name in enumerate(FACE_REGIONS)}
     masks["hair_body"] = rest * person
     masks["background"] = rest * (1.0 - person)
-    return {name: masks[name].contiguous() for name in REGIONS}
+    return {name: _without_negligible(masks[name]).contiguous() for name in REGIONS}
 
 
 def feature_mask(
@@ -213,7 +217,7 @@ def feature_mask(
     mask = torch.zeros(height, width)
     for one in analysis.faces:
         _max_feature_layer(mask, one.scaled(sx, sy), tuple(parts), softness, outline_width)
-    return mask
+    return _without_negligible(mask)
 
 
 def resize_masks(masks: Mapping[str, torch.Tensor], size: tuple[int, int]) -> dict[str, torch.Tensor]:
@@ -230,7 +234,7 @@ def resize_masks(masks: Mapping[str, torch.Tensor], size: tuple[int, int]) -> di
         raise ValueError(f"size must be positive, not {size}")
     names = list(masks)
     stack = torch.stack([torch.as_tensor(masks[name], dtype=torch.float32) for name in names])
-    resized = _resize_stack(stack, height, width)
+    resized = _without_negligible(_resize_stack(stack, height, width))
     return {name: resized[i] for i, name in enumerate(names)}
 
 
@@ -431,6 +435,11 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
             upper.pop()
         upper.append(p)
     return np.array(lower[:-1] + upper[:-1], dtype=np.float32)
+
+
+def _without_negligible(masks: torch.Tensor) -> torch.Tensor:
+    """``masks`` with every value below :data:`NEGLIGIBLE` set to 0 (no subnormal floats left)."""
+    return torch.where(masks < NEGLIGIBLE, torch.zeros((), dtype=masks.dtype), masks)
 
 
 def _blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
