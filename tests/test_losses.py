@@ -26,6 +26,18 @@ def test_gram_matrix_keeps_batch_items_apart():
     assert torch.allclose(both[0], gram_matrix(a)[0]) and torch.allclose(both[1], gram_matrix(b)[0])
 
 
+def test_gram_matrix_gradient_equals_that_of_the_plain_product():
+    # Its backward is hand-written (one matmul); an upstream gradient that is not symmetric
+    # checks both halves of (∂L/∂G + ∂L/∂Gᵀ)·F.
+    features = torch.randn(2, 3, 4, 5, dtype=torch.float64, requires_grad=True)
+    upstream = torch.randn(2, 3, 3, dtype=torch.float64)
+    (gram_matrix(features) * upstream).sum().backward()
+    flat = features.detach().reshape(2, 3, 20).requires_grad_(True)
+    (flat @ flat.transpose(1, 2) * upstream).sum().backward()
+    torch.testing.assert_close(features.grad, flat.grad.reshape(2, 3, 4, 5))
+    assert torch.autograd.gradcheck(gram_matrix, (features.detach().requires_grad_(True),))
+
+
 def test_content_cost_is_sum_of_squares_over_4_nh_nw_nc():
     content = torch.zeros(1, 2, 3, 4)
     generated = torch.ones(1, 2, 3, 4)

@@ -20,11 +20,29 @@ import torch
 from torch import nn
 
 
+class _SymmetricGram(torch.autograd.Function):
+    """F·Fᵀ for F (B, C, N) whose backward is one matmul: ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ)·F.
+
+    Autograd's own backward of ``F @ Fᵀ`` makes two products, one of them (N, C) through a
+    transposed batched matmul; on a 2-core CPU that took 20 ms against 7.5 ms here for the
+    (64, 49152) activations of relu1_1 at 256 px, about 7 % of a whole plain step.
+    """
+
+    @staticmethod
+    def forward(ctx, flat: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        ctx.save_for_backward(flat)
+        return flat @ flat.transpose(1, 2)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        (flat,) = ctx.saved_tensors
+        return (grad + grad.transpose(1, 2)) @ flat
+
+
 def gram_matrix(features: torch.Tensor) -> torch.Tensor:
     """Unnormalised Gram matrices: (B, C, H, W) → (B, C, C), G_kk' = Σ_ij a_ijk a_ijk'."""
     batch, channels, height, width = features.shape
-    flat = features.reshape(batch, channels, height * width)
-    return flat @ flat.transpose(1, 2)
+    return _SymmetricGram.apply(features.reshape(batch, channels, height * width))
 
 
 def content_cost(content: torch.Tensor, generated: torch.Tensor) -> torch.Tensor:
@@ -91,10 +109,7 @@ def masked_gram_per_position(features: torch.Tensor, mask: torch.Tensor) -> torc
     positions of the region, and dividing by Σm² makes the statistics comparable between regions
     (and images) of different sizes. With an all-ones mask this is gram_matrix / (H·W).
     """
-    weighted = features * mask
-    batch, channels = features.shape[:2]
-    flat = weighted.reshape(batch, channels, -1)
-    return (flat @ flat.transpose(1, 2)) / mask.pow(2).sum().clamp_min(1e-8)
+    return gram_matrix(features * mask) / mask.pow(2).sum().clamp_min(1e-8)
 
 
 def mask_box(mask: torch.Tensor) -> tuple[slice, slice]:
