@@ -2,6 +2,7 @@
 
 import csv
 import json
+from pathlib import Path
 
 import pytest
 
@@ -113,6 +114,12 @@ def test_a_tiny_study_runs_resumes_and_writes_its_outputs(tmp_path, face_path, s
     sheet = study.contact_sheet(face_path, [style_path], results, folder / "sheet.png")
     assert read_image(sheet).width >= 2 * 256  # two columns: the widest row has two cells
     assert read_image(study.plot_study(results, folder / "costs.png")).format == "PNG"
+    (folder / "sheet.png").unlink()
+    study.write_outputs(face_path, [style_path], results, folder, base=base)
+    text = (folder / "study.md").read_text(encoding="utf-8")
+    assert f"# {Path(face_path).name} in the style of {Path(style_path).name}" in text
+    assert "Base settings: size 32, lbfgs lr 1, 3 steps, content layer relu4_2" in text
+    assert all((folder / name).is_file() for name in ("study.csv", "sheet.png", "costs.png"))
 
     # Run again: nothing is recomputed.
     def no_run(*args, **kwargs):

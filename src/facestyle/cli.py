@@ -525,20 +525,18 @@ def _add_study_command(commands: Any) -> None:
 
 
 def _study(args: argparse.Namespace) -> int:
-    from . import __version__
     from .config import load_config, make_run_settings
+    from .progress import StudyProgressBar
     from .study import (
         DEFAULT_LAYERS,
         DEFAULT_RATIOS,
-        contact_sheet,
         make_cells,
         parse_layer_list,
         parse_ratios,
         parse_strengths,
-        plot_study,
         prepare_folder,
         run_study,
-        write_tables,
+        write_outputs,
     )
 
     config = load_config(args.config) if args.config else None
@@ -553,22 +551,11 @@ def _study(args: argparse.Namespace) -> int:
     )
     cells = make_cells(base, layers=layers, ratios=ratios, strengths=strengths)
     folder = prepare_folder(args.output)
-    from .progress import StudyProgressBar
-
     bar = StudyProgressBar(enabled=not args.quiet)
     with bar:
         results = run_study(content, styles, cells, folder, progress=bar)
+    write_outputs(content, styles, results, folder, base=base)
     reused = sum(result.reused for result in results)
-    title = f"{Path(content).name} in the style of {', '.join(Path(style).name for style in styles)}"
-    notes = [
-        f"Made by `facestyle study` (facestyle {__version__}) on {results[0].device}. Base settings: "
-        + _describe_base(base)
-        + ". Each cell's J uses that cell's own α, β and λ; J_content and J_style are the report's "
-        "normalised costs before weighting (J_style = Σ λ·J_style^[ℓ]).",
-    ]
-    write_tables(results, folder, heading=title, notes=notes)
-    contact_sheet(content, styles, results, folder / "sheet.png")
-    plot_study(results, folder / "costs.png", title="facestyle study: J of every cell")
     seconds = sum(result.seconds for result in results if not result.reused)
     print(
         f"wrote {folder}/sheet.png, study.md, study.csv, costs.png: {len(results)} cells "
@@ -576,25 +563,3 @@ def _study(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return 0
-
-
-def _describe_base(settings: Settings) -> str:
-    parts = [f"size {settings.size}", f"{settings.optimizer} lr {settings.learning_rate:g}", f"{settings.steps} steps"]
-    if settings.scales > 1 and settings.method == "gatys":
-        parts.append(f"{settings.scales} scales from {settings.min_size} px")
-    parts += [
-        f"content layer {settings.content_layer}",
-        f"α {settings.alpha:g}",
-        f"β {settings.beta:g}",
-        f"init {settings.init}",
-        f"seed {settings.seed}",
-    ]
-    if settings.recipe:
-        parts.insert(0, f"recipe {settings.recipe}")
-    elif settings.objective != "facestyle":
-        parts.insert(0, f"objective {settings.objective}")
-    if settings.strength != 1:
-        parts.append(f"strength {settings.strength:g}")
-    if settings.preserve_color:
-        parts.append(f"preserve_color {settings.preserve_color}")
-    return ", ".join(parts)

@@ -7,7 +7,7 @@ every λ = 0.2). :func:`run_study` runs the cells one after another into a folde
 cell's image and a small JSON record, and skips a cell whose record matches (same settings, same
 input files), so an interrupted study resumes where it stopped. :func:`write_tables`,
 :func:`contact_sheet` and :func:`plot_study` turn the records into a Markdown and a CSV table, a
-labelled contact sheet and one plot of all cost curves.
+labelled contact sheet and one plot of all cost curves; :func:`write_outputs` writes all three.
 
 Like the engine, the runner never prints: it reports through a callback receiving
 :class:`StudyProgress`, and the CLI draws one progress bar over all cells.
@@ -608,3 +608,55 @@ def _cell_lines(result: CellResult) -> list[str]:
     else:
         lines.append(f"{result.seconds:.1f} s")
     return lines
+
+
+def write_outputs(
+    content: ImageSource,
+    styles: Sequence[ImageSource],
+    results: Sequence[CellResult],
+    folder: str | os.PathLike,
+    *,
+    base: Settings,
+) -> None:
+    """Everything a finished study writes besides its cells: study.md, study.csv, sheet.png, costs.png."""
+    from . import __version__
+
+    out = Path(folder)
+    title = f"{_source_name(content)} in the style of {', '.join(_source_name(style) for style in styles)}"
+    notes = [
+        f"Made by `facestyle study` (facestyle {__version__}) on {results[0].device}. Base settings: "
+        + describe_base(base)
+        + ". Each cell's J uses that cell's own α, β and λ; J_content and J_style are the report's "
+        "normalised costs before weighting (J_style = Σ λ·J_style^[ℓ]).",
+    ]
+    write_tables(results, out, heading=title, notes=notes)
+    contact_sheet(content, styles, results, out / "sheet.png")
+    plot_study(results, out / "costs.png", title="facestyle study: J of every cell")
+
+
+def _source_name(source: ImageSource) -> str:
+    """A file's name for titles; "image" for bytes or PIL images given through the API."""
+    return Path(source).name if isinstance(source, (str, os.PathLike)) else "image"
+
+
+def describe_base(settings: Settings) -> str:
+    """The base settings of a study in one line, for the notes above its tables."""
+    parts = [f"size {settings.size}", f"{settings.optimizer} lr {settings.learning_rate:g}", f"{settings.steps} steps"]
+    if settings.scales > 1 and settings.method == "gatys":
+        parts.append(f"{settings.scales} scales from {settings.min_size} px")
+    parts += [
+        f"content layer {settings.content_layer}",
+        f"α {settings.alpha:g}",
+        f"β {settings.beta:g}",
+        f"init {settings.init}",
+        f"seed {settings.seed}",
+    ]
+    if settings.recipe:
+        parts.insert(0, f"recipe {settings.recipe}")
+    elif settings.objective != "facestyle":
+        parts.insert(0, f"objective {settings.objective}")
+    if settings.strength != 1:
+        parts.append(f"strength {settings.strength:g}")
+    if settings.preserve_color:
+        parts.append(f"preserve_color {settings.preserve_color}")
+    return ", ".join(parts)
