@@ -197,7 +197,8 @@ def test_several_styles_and_controls_are_recorded(tmp_path, face_path, style_pat
     out = tmp_path / "blend.png"
     code, _, err = _run(
         ["run", str(face_path), "--style", str(style_path), "--style", str(face_path), "--style-blend", "0.7,0.3",
-         "--style-scale", "1.5", "--strength", "2", "--preserve-color", "histogram", "-o", str(out),
+         "--style-scale", "1.5", "--strength", "2", "--preserve-color", "histogram", "--region-style", "shared",
+         "-o", str(out),
          "--size", "32", "--steps", "2", "--quiet"],
         capsys,
     )
@@ -206,6 +207,7 @@ def test_several_styles_and_controls_are_recorded(tmp_path, face_path, style_pat
     settings = metadata["settings"]
     assert settings["style_blend"] == [0.7, 0.3] and settings["style_scale"] == 1.5
     assert settings["strength"] == 2.0 and settings["preserve_color"] == "histogram"
+    assert settings["region_style"] == "shared"
     assert [entry["path"] for entry in metadata["inputs"]["styles"]] == [
         os.path.relpath(style_path, tmp_path), os.path.relpath(face_path, tmp_path)]
     assert len(metadata["inputs"]["content"]["sha256"]) == 64
@@ -304,6 +306,7 @@ def test_inspect_refuses_a_result_of_another_shape(tmp_path, portrait_path, caps
         (["--method", "adain", "--strength", "2"], "between 0 and 1 for method adain"),
         (["--style-scale", "0"], "style_scale must be between"),
         (["--preserve-color", "lab"], "invalid choice: 'lab'"),
+        (["--region-style", "eyes"], "invalid choice: 'eyes'"),
         (["--style-layers", "relu1_1=0,relu2_1=0"], "add up to zero"),
         (["--config", "/nonexistent/run.toml"], "does not exist"),
     ],

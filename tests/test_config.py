@@ -115,6 +115,11 @@ def test_settings_written_before_a_field_existed_keep_their_behaviour():
     del data["upscale"]
     assert settings_from_dict(data).upscale == "image"
     assert settings_from_dict(make_settings().to_dict()).upscale == make_settings().upscale == "residual"
+    # Face-aware outputs made before --region-style existed matched regions of portrait paintings.
+    data = make_settings(face_aware=True).to_dict()
+    del data["region_style"]
+    assert settings_from_dict(data).region_style == "matched"
+    assert settings_from_dict(make_settings().to_dict()).region_style == "off"
 
 
 def _made(tmp_path, face_path, style_path, metadata_inputs=True):

@@ -38,6 +38,47 @@ def test_a_photo_without_a_face_says_so_once_and_still_works(style_path, vermeer
     assert result.image.size[0] == 64
 
 
+def _objective_for(face_256, vermeer_256, **options):
+    from facestyle.engine import _encoder_for
+    from facestyle.imageio import to_tensor
+    from facestyle.objective import build_objective
+    from facestyle.settings import make_settings
+
+    settings = make_settings(size=64, face_aware=True, **options)
+    photo = resize_long_side(load_image(face_256), 64)
+    painting = resize_long_side(load_image(vermeer_256), 64)
+    guide = analyse_pair(photo, painting)
+    encoder = _encoder_for(settings, torch.device("cpu"))
+    return build_objective(encoder, to_tensor(photo), [to_tensor(painting)], settings, guide=guide)
+
+
+def test_region_style_off_protects_the_face_with_the_plain_style_term(face_256, vermeer_256):
+    from facestyle.losses import RegionStyleLoss, StyleLoss, WeightedContentLoss
+
+    protected = _objective_for(face_256, vermeer_256)  # the defaults: region_style off, protection 1
+    assert all(type(loss) is StyleLoss for loss in protected.style_losses)
+    assert all(type(loss) is WeightedContentLoss for loss in protected.content_losses)
+    assert float(protected.content_losses[0].weight_map.max()) > 2  # 1 + 4·p over the features, area-averaged
+    shared = _objective_for(face_256, vermeer_256, region_style="shared")
+    matched = _objective_for(face_256, vermeer_256, region_style="matched")
+    assert all(isinstance(loss, RegionStyleLoss) for loss in [*shared.style_losses, *matched.style_losses])
+    # A portrait painting: only "matched" takes targets from its regions.
+    first_shared, first_matched = shared.style_losses[0].targets, matched.style_losses[0].targets
+    assert torch.allclose(first_shared, first_shared[:1].expand_as(first_shared))
+    assert not torch.allclose(first_matched, first_matched[:1].expand_as(first_matched))
+
+
+def test_only_matched_region_style_analyses_the_painting(face_256, vermeer_256, monkeypatch):
+    from facestyle import engine
+
+    seen = []
+    real = engine.analyse_pair
+    monkeypatch.setattr(engine, "analyse_pair", lambda photo, painting: seen.append(painting) or real(photo, painting))
+    facestyle.stylize(face_256, vermeer_256, size=48, steps=1, scales=1, face_aware=True)
+    facestyle.stylize(face_256, vermeer_256, size=48, steps=1, scales=1, face_aware=True, region_style="matched")
+    assert seen[0] is None and seen[1] is not None
+
+
 def test_protection_lowers_face_style_weights_only():
     weights = region_weights(1.0)
     assert weights["background"] == 1.0 and weights["hair_body"] == 1.0

@@ -15,7 +15,18 @@ from typing import Any, Sequence
 
 from . import __version__
 from .errors import FacestyleError, OptionError
-from .settings import INITS, MAX_STRENGTH, METHODS, OBJECTIVES, OPTIMIZERS, PRESERVE_COLORS, RECIPES, UPSCALES, Settings
+from .settings import (
+    INITS,
+    MAX_STRENGTH,
+    METHODS,
+    OBJECTIVES,
+    OPTIMIZERS,
+    PRESERVE_COLORS,
+    RECIPES,
+    REGION_STYLES,
+    UPSCALES,
+    Settings,
+)
 
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
@@ -129,7 +140,12 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
     )
     faces.add_argument(
         "--face-aware", dest="face_aware", action="store_true", default=None,
-        help="region-aware style and face protection (slower; see BENCHMARKS.md) [off]",
+        help="find the face and keep its eyes, brows, lips and outline close to the photo [off]",
+    )
+    faces.add_argument(
+        "--region-style", choices=REGION_STYLES,
+        help="face-aware style matching: off (whole image, as plain), shared (per region, whole painting), "
+        f"matched (per region, from the painting's own regions when it is a portrait) [{defaults.region_style}]",
     )
     faces.add_argument(
         "--plain", dest="face_aware", action="store_false", default=None,

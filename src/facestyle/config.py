@@ -109,7 +109,7 @@ def _path_value(source: Path, folder: Path, key: str, value: Any) -> str:
 
 #: Settings fields added after outputs were first written, with the value that reproduces what an
 #: output written before the field existed did (its default may have changed since).
-EARLIER_BEHAVIOUR = {"upscale": "image"}
+EARLIER_BEHAVIOUR = {"upscale": "image", "region_style": "matched"}
 
 
 def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") -> Settings:

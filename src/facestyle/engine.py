@@ -150,7 +150,10 @@ def stylize(
         if settings.face_aware and guide is None:
             # The colour photo, even for a luminance-only run: the masks are geometry, and detection
             # is surer in colour. Several styles: the first painting decides whether it is a portrait.
-            guide = analyse_pair(photo, resize_long_side(style_images[0], style_side(settings, settings.size)))
+            painting = style_images[0] if settings.region_style == "matched" else None
+            guide = analyse_pair(
+                photo, resize_long_side(painting, style_side(settings, settings.size)) if painting else None
+            )
         notes = guide.notes if guide is not None else ()
         image, history = _optimise(content_image, style_images, settings, device, progress, started, guide)
     output = color.finish_output(resize_to(to_pil(image), output_size), photo, settings.preserve_color)

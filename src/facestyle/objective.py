@@ -79,8 +79,8 @@ def build_objective(
     Several style images give one blended Gram target per layer, weighted by ``style_blend``
     (normalised to sum 1; equal weights when None). The style term's weight is
     ``settings.style_weight`` (β·strength). With a ``guide`` whose photo has a face (and
-    ``settings.face_aware``), style is matched per region and the face features are protected
-    (:mod:`facestyle.guidance`).
+    ``settings.face_aware``), the face features are protected and, unless ``settings.region_style``
+    is ``off``, style is matched per region (:mod:`facestyle.guidance`).
 
     Raises:
         OptionError: ``style_blend`` does not have one weight per style image.
@@ -96,19 +96,25 @@ def build_objective(
     used = [(weight, style) for weight, style in zip(blend, styles) if weight] if settings.style_weight else []
     per_style = [(weight, style, encoder(style, [name for name, _ in style_layers])) for weight, style in used]
 
-    if guided:
+    size = tuple(content.shape[-2:])
+    if guided and settings.alpha:
         assert guide is not None
-        from .masks import feature_mask, region_masks
+        from .masks import feature_mask
 
-        size = tuple(content.shape[-2:])
+        mask = feature_mask(guide.content, size)
+        content_losses = protected_content_losses(content_features, content_layer, mask, protect)
+    elif settings.alpha:
+        content_losses = [ContentLoss(content_layer, content_features[content_layer])]
+    else:
+        content_losses = []
+    style_losses = []
+    if guided and settings.region_style != "off":
+        assert guide is not None
+        from .masks import region_masks
+
         content_masks = region_masks(guide.content, size)
-        content_losses = (
-            protected_content_losses(content_features, content_layer, feature_mask(guide.content, size), protect)
-            if settings.alpha
-            else []
-        )
+        matched = guide.style_is_portrait and settings.region_style == "matched"
         weights = region_weights(protect)
-        style_losses = []
         for name, _ in style_layers if per_style else []:
             per_style_losses = [
                 (
@@ -118,7 +124,7 @@ def build_objective(
                         features[name],
                         tuple(content_features[name].shape[-2:]),
                         content_masks,
-                        region_masks(guide.style, tuple(style.shape[-2:])) if guide.style_is_portrait else None,
+                        region_masks(guide.style, tuple(style.shape[-2:])) if matched else None,
                         weights,
                     ),
                 )
@@ -128,8 +134,6 @@ def build_objective(
             first.targets = sum(weight * loss.targets for weight, loss in per_style_losses)
             style_losses.append(first)
     else:
-        content_losses = [ContentLoss(content_layer, content_features[content_layer])] if settings.alpha else []
-        style_losses = []
         for name, _ in style_layers if per_style else []:
             targets = [(weight, StyleLoss.from_features(name, features[name]).target) for weight, _, features in per_style]
             style_losses.append(StyleLoss(name, sum(weight * target for weight, target in targets)))

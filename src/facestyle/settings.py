@@ -29,6 +29,7 @@ METHODS = ("gatys", "adain")
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "content+noise", "adain")
 UPSCALES = ("residual", "image")
+REGION_STYLES = ("off", "shared", "matched")
 DEVICES = ("auto", "cpu", "cuda")
 #: ``luminance``: transfer on luminance only, then put back the photo's colour (Gatys et al. 2017);
 #: ``histogram``: give the style image the photo's colour mean and covariance first (see color.py).
@@ -73,12 +74,18 @@ class Settings:
     alpha: float = 1.0
     beta: float = 5.0
     tv_weight: float = 0.0
-    #: Region-aware style and face protection when the photo has a face (see guidance.py). Off by
-    #: default: on the face benchmark (BENCHMARKS.md) it did not lower landmark distortion reliably
-    #: and it costs about 3× the time on a CPU (117 s against 36 s at 256 px).
+    #: Face protection when the photo has a face (see guidance.py). Off by default until it is measured
+    #: at 512 px on every bundled photo; at 256 px (3 photos × 5 styles, BENCHMARKS.md) it kept faces
+    #: better than plain (median landmark NME 0.0245 against 0.037, worst 0.051 against 0.151) for
+    #: 1.05× plain's style cost and about plain's time.
     face_aware: bool = False
     #: 0 = style everywhere alike; 1 = strongest protection of eyes, brows, lips and face outline.
-    face_protect: float = 0.5
+    face_protect: float = 1.0
+    #: How face-aware runs match style (see REGION_STYLES): ``off`` = one Gram over the whole image
+    #: as in plain Gatys, so only protection acts (measured best above); ``shared`` = each region
+    #: (face, person, background) matches the whole painting; ``matched`` = when the painting is a
+    #: portrait, eyes take the painted eyes' statistics, skin the painted skin's, and so on.
+    region_style: str = "off"
     # -- optimisation
     optimizer: str = "lbfgs"
     #: 200 (114/57/29 over three scales): the full 512 px demo run takes a median 89.8 s on the 2-core
@@ -116,6 +123,7 @@ class Settings:
         _check_choice("optimizer", self.optimizer, OPTIMIZERS)
         _check_choice("init", self.init, INITS)
         _check_choice("upscale", self.upscale, UPSCALES)
+        _check_choice("region_style", self.region_style, REGION_STYLES)
         _check_choice("device", self.device.split(":")[0], DEVICES)
         _check_choice("padding", self.padding, PADDINGS)
         _check_choice("pooling", self.pooling, POOLINGS)

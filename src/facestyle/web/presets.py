@@ -40,7 +40,7 @@ BASIC_OPTIONS = ("method", "size", "steps", "seed")
 #: the field affects; empty for all).
 EXTRA_CONTROLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "strength": ("Strength", "how much of the painting to apply (0 = the photo)", ()),
-    "face_aware": ("Face-aware", "match style region by region and protect the face (slower)", ("gatys",)),
+    "face_aware": ("Face-aware", "find the face and keep its features close to the photo", ("gatys",)),
     "face_protect": ("Face protection", "keep eyes, brows, lips and the face outline closer to the photo", ("gatys",)),
     "preserve_color": ("Colours", "keep the photo's own colours", ()),
 }
