@@ -14,8 +14,9 @@ by computing Gram matrices per region; here the regions come from the face analy
   painted skin, background from background). A region the painting lacks falls back to the whole
   painting.
 * ``"shared"`` (and ``"matched"`` with a landscape): every region matches the whole painting's
-  statistics, so texture is spread evenly instead of piling up where it fits best, and protection
-  also lowers the style weight of the face regions.
+  statistics, so texture is spread evenly instead of piling up where it fits best.
+
+With either, protection also lowers the style weight of the face regions (:data:`STYLE_RELIEF`).
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ def guided_style_loss(
         style_features: the painting's activations (1, C, h_s, w_s) at ``layer``.
         generated_shape: (h, w) of the photo's activations at ``layer``.
         content_masks: region masks of the photo at full resolution (resized here by area).
-        style_masks: region masks of the painting, or None when it is not a portrait.
+        style_masks: region masks of the painting, or None (not a portrait, or ``region_style`` shared).
         weights: style weight per region.
 
     Each region's weight is also multiplied by its share of the image, so with one region the loss is
