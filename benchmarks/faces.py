@@ -99,14 +99,27 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
     import facestyle
 
     guides = _load_guides(work)
-    timings = {}
+    timings, recorded_modes = _resumable_timings(work, size, steps, modes)
     machine = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{platform.machine()}, {os.cpu_count()} cores"
     options = {"size": size, "device": device, **({"steps": steps} if steps else {})}
+    from facestyle.engine import compute_dtype
+    from facestyle.settings import Settings
+
+    dtype = compute_dtype(Settings.precision, torch.device(device))
+    precision = "bf16" if dtype is torch.bfloat16 else ("tf32" if device.startswith("cuda") else "fp32")
+
+    def record(timings: dict[str, float]) -> str:
+        return json.dumps({"machine": machine, "device": device, "precision": precision, "size": size,
+                           "steps": steps, "seconds": timings, "modes": recorded_modes}, indent=1)
+
     facestyle.stylize(next(iter(faces().values())), IMAGES / STYLES["vermeer"], size=64, steps=2, device=device,
                       face_aware=False)  # warm-up
     for face_name, face_path in faces().items():
         for style_name, style_rel in STYLES.items():
             for mode, extra in modes.items():
+                key = f"{face_name}__{style_name}__{mode}"
+                if key in timings and (work / f"{key}.png").exists():
+                    continue  # rendered by an earlier, interrupted run with the same size, steps and modes
                 if device.startswith("cuda"):
                     torch.cuda.synchronize()
                 started = time.perf_counter()
@@ -115,8 +128,9 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
                 if device.startswith("cuda"):
                     torch.cuda.synchronize()
                 seconds = time.perf_counter() - started
-                result.image.save(work / f"{face_name}__{style_name}__{mode}.png")
-                timings[f"{face_name}__{style_name}__{mode}"] = seconds
+                result.image.save(work / f"{key}.png")
+                timings[key] = seconds
+                (work / "timings.json").write_text(record(timings))
                 print(f"{face_name:28s} {style_name:18s} {mode:10s} {seconds:6.2f} s", flush=True)
         if pack is not None:
             # Pack as we go, so a run stopped at a time limit still hands back what it made.
@@ -126,11 +140,32 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
             with tarfile.open(pack / f"faces{_tar_index(face_name)}.tar", "a") as tar:
                 for png in sorted(work.glob(f"{face_name}__*.png")):
                     tar.add(png, arcname=png.name)
-        record = json.dumps({"machine": machine, "device": device, "size": size, "steps": steps, "seconds": timings,
-                             "modes": modes}, indent=1)
-        (work / "timings.json").write_text(record)
+        (work / "timings.json").write_text(record(timings))
         if pack is not None:
-            (pack / "timings.json").write_text(record)
+            (pack / "timings.json").write_text(record(timings))
+
+
+def _resumable_timings(work: Path, size: int, steps: int | None,
+                       modes: dict[str, dict]) -> tuple[dict[str, float], dict[str, dict]]:
+    """Timings and modes of earlier renders in ``work`` at the same size and steps that still hold.
+
+    A mode rendered before with other options is dropped (its images are made again); modes not
+    asked for this time are kept, so the record lists everything the folder holds.
+
+    A 512 px CPU run takes over an hour; resuming means an interrupted one loses one image, not all,
+    and ``--modes`` can render one mode after another into the same folder. Delete ``timings.json``
+    (or use another ``--work``) to render everything again.
+    """
+    path = work / "timings.json"
+    if not path.exists():
+        return {}, dict(modes)
+    record = json.loads(path.read_text())
+    if (record.get("size"), record.get("steps")) != (size, steps):
+        return {}, dict(modes)
+    earlier = record.get("modes", {})
+    kept = {mode: extra for mode, extra in earlier.items() if modes.get(mode, extra) == extra}
+    timings = {key: seconds for key, seconds in record.get("seconds", {}).items() if key.rsplit("__", 1)[-1] in kept}
+    return timings, {**kept, **modes}
 
 
 def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") -> str:
@@ -173,7 +208,8 @@ def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") ->
 
 def _markdown(rows: list[dict], timing: dict, modes: list[str], sheet: Path) -> str:
     lines = [
-        f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}), "
+        f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}"
+        f"{', ' + timing['precision'] if 'precision' in timing else ''}), "
         f"{timing['size']} px, {timing['steps'] or 'default'} steps for every mode; analysis and measurement on the "
         f"2-core CPU. Command: `python benchmarks/faces.py`. NME = mean distance of the 478 landmarks between photo "
         "and result / inter-ocular distance (outer eye corners); style cost = whole-image J_style of the default "
@@ -247,6 +283,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/")
     parser.add_argument("--pack", type=Path, default=None, help="render: also pack results into tar files here")
     parser.add_argument("--limit-faces", type=int, default=None, help="only the first N photos (smoke runs)")
+    parser.add_argument("--modes", default="", help="render: only these modes, e.g. plain (the rest can follow later)")
     parser.add_argument("--protect-levels", default="", help="extra face_protect levels to render, e.g. 0.25,1")
     parser.add_argument("--sheet", type=Path, default=RESULTS / "faces_sheet.jpg", help="measure: contact sheet path")
     parser.add_argument("--no-markdown", action="store_true", help="measure: do not rewrite BENCHMARKS.md")
@@ -262,7 +299,14 @@ def main(argv: list[str] | None = None) -> int:
         prepare(args.work, args.size)
     if args.phase in ("all", "render"):
         levels = [float(x) for x in args.protect_levels.split(",") if x.strip()]
-        render(args.work, args.size, args.steps, args.device, args.pack, modes_for(levels))
+        modes = modes_for(levels)
+        if args.modes:
+            chosen = [name.strip() for name in args.modes.split(",")]
+            unknown = [name for name in chosen if name not in modes]
+            if unknown:
+                parser.error(f"unknown mode {unknown[0]!r}; choose from {', '.join(modes)}")
+            modes = {name: modes[name] for name in chosen}
+        render(args.work, args.size, args.steps, args.device, args.pack, modes)
     if args.phase in ("all", "measure"):
         markdown = measure(args.work, args.size, args.sheet)
         print(markdown)

@@ -161,3 +161,19 @@ def test_strength_multiplies_beta(face_path, style_path):
     weak = facestyle.stylize(face_path, style_path, strength=0.2, **options).final_costs
     strong = facestyle.stylize(face_path, style_path, strength=5.0, **options).final_costs
     assert strong["style"] < weak["style"] and strong["content"] > weak["content"]
+
+
+def test_precision_auto_uses_bf16_only_on_a_cpu_with_native_bf16(monkeypatch):
+    import torch
+
+    from facestyle import engine
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
+    assert engine.compute_dtype("auto", cpu) is torch.bfloat16
+    assert engine.compute_dtype("fp32", cpu) is None
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
+    assert engine.compute_dtype("auto", cpu) is None
+    assert engine.compute_dtype("bf16", cpu) is torch.bfloat16
+    # CUDA keeps its measured TF32 path unless bf16 is asked for.
+    assert engine.compute_dtype("auto", torch.device("cuda")) is None

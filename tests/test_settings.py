@@ -67,6 +67,7 @@ def test_report_objective_keeps_facestyles_optimisation():
         ({"alpha": 0.0, "beta": 0.0}, "nothing to optimise"),
         ({"lr": 0.0}, "greater than 0"),
         ({"device": "tpu"}, "unknown device"),
+        ({"precision": "fp16"}, "unknown precision"),
         ({"stpes": 3}, "did you mean 'steps'"),
     ],
 )

@@ -75,3 +75,24 @@ def test_a_wrong_weights_file_names_the_expected_hash(tmp_path, monkeypatch):
 def test_a_missing_weights_file_names_the_expected_hash(tmp_path):
     with pytest.raises(WeightsError, match=f"not found.*{VGG19_NORMALISED.sha256}"):
         load_vgg19(weights=tmp_path / "missing.pth")
+
+
+def test_bf16_encoder_returns_float32_activations_close_to_the_exact_ones():
+    state = _random_state_dict()
+    exact = VGG19Features(state, last_layer="relu3_1")
+    reduced = VGG19Features(state, last_layer="relu3_1", compute_dtype=torch.bfloat16, channels_last=True)
+    image = torch.rand(1, 3, 40, 52)
+    want = exact(image, ["relu1_1", "relu3_1"])
+    got = reduced(image, ["relu1_1", "relu3_1"])
+    assert all(value.dtype == torch.float32 for value in got.values())
+    # relu1_1 is computed before the switch to bf16: the float32 result (up to NHWC summation order).
+    assert torch.allclose(got["relu1_1"], want["relu1_1"], rtol=1e-5, atol=1e-5)
+    error = (got["relu3_1"] - want["relu3_1"]).norm() / want["relu3_1"].norm()
+    assert 0 < error < 0.02  # bf16 keeps 8 bits of mantissa: a few 1e-3 after four convolutions
+
+
+def test_bf16_encoder_passes_gradients_to_the_float32_image():
+    encoder = VGG19Features(_random_state_dict(), last_layer="relu2_1", compute_dtype=torch.bfloat16)
+    image = torch.rand(1, 3, 16, 16, requires_grad=True)
+    encoder(image, ["relu2_1"])["relu2_1"].pow(2).sum().backward()
+    assert image.grad is not None and image.grad.dtype == torch.float32 and image.grad.abs().sum() > 0

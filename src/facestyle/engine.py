@@ -291,15 +291,41 @@ def upscale_result(image: torch.Tensor, coarse_content: torch.Tensor, content: t
     return (content + painted).clamp(0, 1)
 
 
-def _encoder_for(settings: Settings, device: torch.device) -> VGG19Features:
-    """The VGG-19 the objective needs, up to its deepest layer; channels-last on GPUs."""
+def compute_dtype(precision: str, device: torch.device) -> torch.dtype | None:
+    """The dtype the optimisation's convolutions run in: None (float32, TF32 on CUDA) or bf16.
+
+    ``auto`` picks bf16 only on a CPU that has native bf16 instructions (AVX512-BF16 or AMX):
+    there oneDNN's bf16 convolutions take about half the time of float32 ones, while on other CPUs
+    bf16 is emulated and slower. On CUDA ``auto`` stays with TF32, which was measured (BENCHMARKS.md).
+    """
+    if precision == "bf16":
+        return torch.bfloat16
+    if precision == "auto" and device.type == "cpu" and cpu_has_native_bf16():
+        return torch.bfloat16
+    return None
+
+
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU runs bf16 matrix arithmetic natively (AVX512-BF16 or AMX tiles)."""
+    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+
+
+def _encoder_for(settings: Settings, device: torch.device, *, exact: bool = False) -> VGG19Features:
+    """The VGG-19 the objective needs, up to its deepest layer, in ``settings.precision``.
+
+    ``exact``: float32 whatever the precision setting, for measuring costs to compare runs.
+    Channels-last on GPUs and for bf16 (oneDNN's bf16 kernels want NHWC: at 512 px on the 2-core
+    CPU a default run took 59.5 s in NHWC against 68.8 s in NCHW).
+    """
+    dtype = None if exact else compute_dtype(settings.precision, device)
     return load_vgg19(
         weights=settings.weights,
         last_layer=settings.deepest_layer(),
         padding=settings.padding,
         pooling=settings.pooling,
         device=device,
-        channels_last=device.type == "cuda",
+        channels_last=device.type == "cuda" or dtype is not None,
+        compute_dtype=dtype,
     )
 
 
@@ -381,7 +407,7 @@ def measure_costs(
     side = style_side(settings, settings.size)
     styles = [to_tensor(resize_long_side(image, side)).to(device) for image in load_styles(style, settings)]
     candidate_image = resize_to(load_image(candidate, what="image to measure"), content_image.size)
-    encoder = _encoder_for(settings, device)
+    encoder = _encoder_for(settings, device, exact=True)
     criterion = build_objective(
         encoder, to_tensor(content_image).to(device), styles, settings, style_blend=settings.style_blend
     )

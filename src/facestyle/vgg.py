@@ -70,6 +70,10 @@ class VGG19Features(nn.Module):
         padding: ``"zeros"`` as in Gatys' caffe network and the report's Keras model, or
             ``"reflect"`` as the AdaIN decoder was trained with.
         pooling: ``"max"`` as in VGG, or ``"avg"``, which Gatys et al. found gives smoother images.
+        channels_last: NHWC memory (faster convolutions on GPUs and with oneDNN on CPUs).
+        compute_dtype: ``torch.bfloat16`` runs conv1_2 and everything after it in bf16 (weights
+            stored in bf16); the returned activations are float32 either way, so Gram matrices and
+            costs are summed in float32.
     """
 
     def __init__(
@@ -80,8 +84,10 @@ class VGG19Features(nn.Module):
         padding: Padding = "zeros",
         pooling: Literal["max", "avg"] = "max",
         channels_last: bool = False,
+        compute_dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__()
+        self.compute_dtype = compute_dtype
         # On GPUs, NHWC convolutions run on tensor cores without layout conversions.
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         if padding not in ("zeros", "reflect"):
@@ -106,6 +112,8 @@ class VGG19Features(nn.Module):
             convs.append(conv)
             in_channels = out_channels
         self.convs = nn.ModuleList(convs)
+        if compute_dtype is not None:
+            self.convs[1:].to(compute_dtype)
         self.requires_grad_(False)
         self.eval()
 
@@ -121,6 +129,10 @@ class VGG19Features(nn.Module):
         features: dict[str, torch.Tensor] = {}
         x = self.preprocess(image.contiguous(memory_format=self.memory_format))
         for position, (name, conv) in enumerate(zip(self.layer_names, self.convs)):
+            if position == 1 and self.compute_dtype is not None:
+                # Reduced precision from conv1_2 on. The pixels and relu1_1 stay float32: bf16 would
+                # round the image itself to 1/256 steps, while conv1_1 is 5 % of conv1_2's work.
+                x = x.to(self.compute_dtype)
             if position > 0 and name.endswith("_1"):
                 # A new block starts after a 2×2 pooling; ceil_mode keeps odd borders.
                 if self.pooling == "max":
@@ -129,7 +141,8 @@ class VGG19Features(nn.Module):
                     x = F.avg_pool2d(x, 2, 2, ceil_mode=True)
             x = F.relu(conv(x))
             if name in wanted:
-                features[name] = x
+                # Costs are summed in float32 whatever the convolutions ran in.
+                features[name] = x.float()
             if position == deepest:
                 break
         return features
@@ -148,11 +161,17 @@ def load_vgg19(
     pooling: Literal["max", "avg"] = "max",
     device: torch.device | str = "cpu",
     channels_last: bool = False,
+    compute_dtype: torch.dtype | None = None,
 ) -> VGG19Features:
     """Build a verified VGG-19 feature extractor on ``device`` (weights read once per process)."""
     state_dict = _cached_state_dict(str(resolve_path(VGG19_NORMALISED, weights)))
     model = VGG19Features(
-        state_dict, last_layer=last_layer, padding=padding, pooling=pooling, channels_last=channels_last
+        state_dict,
+        last_layer=last_layer,
+        padding=padding,
+        pooling=pooling,
+        channels_last=channels_last,
+        compute_dtype=compute_dtype,
     )
     model = model.to(device)
     if channels_last:
