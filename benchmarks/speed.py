@@ -1,8 +1,9 @@
 """Speed benchmark: the report's recipe against facestyle's default optimisation, on the same objective.
 
 For each face × style pair, at ``--size`` (256 px):
-1. baseline: the report's recipe (Adam, lr 0.03, content+noise, 1,001 steps, single scale);
-   its level is the median J of its last 100 steps (Adam's J is noisy step to step);
+1. baseline: the report's recipe (Adam, lr 0.03, content+noise, 1,001 steps, single scale) in
+   float32 arithmetic, as the report ran it (facestyle's own runs use ``precision="auto"``, bf16
+   on CPUs that have it); its level is the median J of its last 100 steps (Adam's J is noisy);
 2. facestyle: the default optimisation on the report's objective (``objective="report"``);
 3. facestyle's optimisation with as many steps as the baseline (its default stops before the
    baseline's level on this objective, so this run says when, if ever, the level is reached);
@@ -144,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         "large_size": args.large_size,
         "pairs": [],
     }
-    baseline_options = {"recipe": "report", "steps": args.baseline_steps}
+    baseline_options = {"recipe": "report", "steps": args.baseline_steps, "precision": "fp32"}
     default_options = {"objective": "report"}
     long_options = {"objective": "report", "steps": args.baseline_steps}
     for content_rel, style_rel in PAIRS[: args.pairs]:
@@ -163,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         big_base = big_ours = None
         if large:
             big_base = run_in_fresh_process(
-                "baseline", content, style, args.large_size, {"recipe": "report", "steps": 100000}, args.cap
+                "baseline", content, style, args.large_size, {"recipe": "report", "steps": 100000, "precision": "fp32"}, args.cap
             )
             big_ours = run_in_fresh_process("default", content, style, args.large_size, default_options, args.cap)
         entry = {

@@ -56,7 +56,12 @@ def test_region_style_off_protects_the_face_with_the_plain_style_term(face_256, 
     from facestyle.losses import RegionStyleLoss, StyleLoss, WeightedContentLoss
 
     protected = _objective_for(face_256, vermeer_256)  # the defaults: region_style off, protection 1
-    assert all(type(loss) is StyleLoss for loss in protected.style_losses)
+    # One Gram over the whole image per layer; a portrait painting's relu5_1 relieves the face.
+    layers = [loss.layer for loss in protected.style_losses]
+    assert all(type(loss) is StyleLoss for loss in protected.style_losses if loss.layer != "relu5_1")
+    relieved = protected.style_losses[layers.index("relu5_1")]
+    assert type(relieved) is RegionStyleLoss and len(relieved.targets) == 1
+    assert float(relieved.masks.min()) == pytest.approx(0.5, abs=0.05) and float(relieved.masks.max()) == 1.0
     assert all(type(loss) is WeightedContentLoss for loss in protected.content_losses)
     assert float(protected.content_losses[0].weight_map.max()) > 2  # 1 + 4·p over the features, area-averaged
     shared = _objective_for(face_256, vermeer_256, region_style="shared")
@@ -68,15 +73,43 @@ def test_region_style_off_protects_the_face_with_the_plain_style_term(face_256, 
     assert not torch.allclose(first_matched, first_matched[:1].expand_as(first_matched))
 
 
-def test_only_matched_region_style_analyses_the_painting(face_256, vermeer_256, monkeypatch):
+def test_face_aware_runs_analyse_the_painting_at_the_style_size(face_256, vermeer_256, monkeypatch):
     from facestyle import engine
 
     seen = []
     real = engine.analyse_pair
     monkeypatch.setattr(engine, "analyse_pair", lambda photo, painting: seen.append(painting) or real(photo, painting))
-    facestyle.stylize(face_256, vermeer_256, size=48, steps=1, scales=1, face_aware=True)
-    facestyle.stylize(face_256, vermeer_256, size=48, steps=1, scales=1, face_aware=True, region_style="matched")
-    assert seen[0] is None and seen[1] is not None
+    facestyle.stylize(face_256, vermeer_256, size=48, steps=1, scales=1, face_aware=True, style_size=40)
+    facestyle.stylize(face_256, vermeer_256, size=48, steps=1, scales=1, face_aware=False)
+    assert len(seen) == 1 and max(seen[0].size) == 40
+
+
+def test_a_landscape_painting_gets_no_relief(face_256, style_path):
+    from facestyle.losses import StyleLoss
+
+    objective = _objective_for(face_256, style_path)  # a painting without a face
+    assert all(type(loss) is StyleLoss for loss in objective.style_losses)
+
+
+def test_relieved_style_loss_is_plain_without_relief_and_spares_the_face():
+    from facestyle.guidance import relieved_style_loss
+    from facestyle.losses import StyleLoss
+
+    torch.manual_seed(0)
+    style = torch.rand(1, 6, 9, 11)
+    target = StyleLoss.from_features("relu5_1", style).target
+    face = torch.zeros(8, 10)
+    face[2:6, 3:7] = 1.0
+    generated = torch.rand(1, 6, 8, 10, requires_grad=True)
+    plain = StyleLoss("relu5_1", target)({"relu5_1": generated})
+    none = relieved_style_loss("relu5_1", target, face, 0.0)({"relu5_1": generated})
+    assert none.item() == pytest.approx(plain.item(), rel=1e-5)
+    relieved = relieved_style_loss("relu5_1", target, face, 0.5)({"relu5_1": generated})
+    (grad,) = torch.autograd.grad(relieved, generated)
+    (plain_grad,) = torch.autograd.grad(plain, generated)
+    # The face's share of the gradient falls when it is relieved.
+    inside = lambda g: float(g[..., 2:6, 3:7].abs().sum() / g.abs().sum())  # noqa: E731
+    assert inside(grad) < 0.6 * inside(plain_grad)
 
 
 def test_protection_lowers_face_style_weights_only():

@@ -149,11 +149,10 @@ def stylize(
         guide = face_guide
         if settings.face_aware and guide is None:
             # The colour photo, even for a luminance-only run: the masks are geometry, and detection
-            # is surer in colour. Several styles: the first painting decides whether it is a portrait.
-            painting = style_images[0] if settings.region_style == "matched" else None
-            guide = analyse_pair(
-                photo, resize_long_side(painting, style_side(settings, settings.size)) if painting else None
-            )
+            # is surer in colour. Several styles: the first painting decides whether it is a portrait
+            # (then its face is matched region by region, or the photo's face relieved at relu5_1).
+            painting = resize_long_side(style_images[0], style_side(settings, settings.size))
+            guide = analyse_pair(photo, painting)
         notes = guide.notes if guide is not None else ()
         image, history = _optimise(content_image, style_images, settings, device, progress, started, guide)
     output = color.finish_output(resize_to(to_pil(image), output_size), photo, settings.preserve_color)

@@ -17,6 +17,13 @@ by computing Gram matrices per region; here the regions come from the face analy
   statistics, so texture is spread evenly instead of piling up where it fits best.
 
 With either, protection also lowers the style weight of the face regions (:data:`STYLE_RELIEF`).
+
+With the default ``region_style="off"`` and a painting that is itself a portrait, protection also
+relieves the face at the deepest style layer (:data:`DEEP_RELIEF`): a portrait's relu5_1 Gram holds
+a face (eyes, nose and mouth detectors firing together), and plain Gatys satisfies it by repainting
+the photo's face as the painted one. Measured at 512 px, Washington × Vermeer: landmark NME 0.347
+without relief, 0.032 with relu5_1 relief 0.5 (style cost 0.30 against 0.11); relief 0.8 at relu4_1
+and relu5_1 kept the face (0.025) but painted the Vermeer girl's face into the background instead.
 """
 
 from __future__ import annotations
@@ -41,6 +48,11 @@ STYLE_RELIEF = {"eyes": 0.8, "brows": 0.8, "lips": 0.8, "nose": 0.6, "skin": 0.5
 #: there (and for paintings without a face) the face is one region with the same three as the
 #: person and background: an eye matching a whole landscape's statistics grows a star in it.
 FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
+
+#: Style relief over the face at these layers when the painting is a portrait (× face protection):
+#: the face's positions count (1 − relief)² as much in the layer's Gram. Only the deepest layer:
+#: shallower ones carry the colour and brush texture the face should take on.
+DEEP_RELIEF = {"relu5_1": 0.5}
 
 #: A region covering less than this share of the image is skipped (too few positions for statistics).
 MIN_REGION_SHARE = 0.002
@@ -75,7 +87,8 @@ class FaceGuide:
 
 def analyse_pair(content: Image.Image, style: Image.Image | None) -> FaceGuide:
     """Analyse the photo and, when given, the painting (faces, landmarks, person masks), and note
-    what will happen. Only ``region_style="matched"`` needs the painting's faces."""
+    what will happen. The painting's faces decide whether it is a portrait (``region_style="matched"``
+    matches its regions; ``"off"`` relieves the photo's face at :data:`DEEP_RELIEF`)."""
     from .faces import NO_FACE_NOTICE, analyse
 
     content_analysis = analyse(content)
@@ -140,6 +153,19 @@ def guided_style_loss(
         torch.stack(kept_masks),
         torch.tensor(kept_weights, device=device, dtype=style_features.dtype),
     )
+
+
+def relieved_style_loss(layer: str, target: torch.Tensor, face: torch.Tensor, relief: float) -> RegionStyleLoss:
+    """J_style^[ℓ] with the face's positions weighted ``1 − relief`` in the generated image's Gram.
+
+    Args:
+        target: the painting's per-position Gram (1, C, C) at ``layer``.
+        face: the photo's face mask (h, w) at this layer's resolution, in [0, 1].
+
+    One region covering the whole image: with ``relief`` 0 this is the report's J_style^[ℓ].
+    """
+    weight = (1.0 - relief * face.clamp(0, 1)).to(target.device)
+    return RegionStyleLoss(layer, target, weight[None], torch.ones(1, device=target.device, dtype=target.dtype))
 
 
 def protected_content_losses(

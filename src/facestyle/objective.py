@@ -13,7 +13,15 @@ import torch
 from torch import nn
 
 from .errors import OptionError
-from .guidance import DETAIL_LAYER, FaceGuide, guided_style_loss, protected_content_losses, region_weights
+from .guidance import (
+    DEEP_RELIEF,
+    DETAIL_LAYER,
+    FaceGuide,
+    guided_style_loss,
+    protected_content_losses,
+    region_weights,
+    relieved_style_loss,
+)
 from .losses import ContentLoss, StyleLoss, total_variation
 from .settings import Settings
 from .vgg import VGG19Features
@@ -80,7 +88,8 @@ def build_objective(
     (normalised to sum 1; equal weights when None). The style term's weight is
     ``settings.style_weight`` (β·strength). With a ``guide`` whose photo has a face (and
     ``settings.face_aware``), the face features are protected and, unless ``settings.region_style``
-    is ``off``, style is matched per region (:mod:`facestyle.guidance`).
+    is ``off``, style is matched per region (:mod:`facestyle.guidance`); with ``off`` and a
+    portrait painting the face is relieved at the deepest style layer instead.
 
     Raises:
         OptionError: ``style_blend`` does not have one weight per style image.
@@ -134,9 +143,23 @@ def build_objective(
             first.targets = sum(weight * loss.targets for weight, loss in per_style_losses)
             style_losses.append(first)
     else:
+        relieve = guided and protect > 0 and guide is not None and guide.style_is_portrait
+        face = None
+        if relieve:
+            from .masks import FACE_REGIONS, region_masks
+
+            regions = region_masks(guide.content, size)
+            face = sum(regions[region] for region in FACE_REGIONS)
         for name, _ in style_layers if per_style else []:
             targets = [(weight, StyleLoss.from_features(name, features[name]).target) for weight, _, features in per_style]
-            style_losses.append(StyleLoss(name, sum(weight * target for weight, target in targets)))
+            target = sum(weight * target for weight, target in targets)
+            if face is not None and name in DEEP_RELIEF:
+                from .masks import resize_masks
+
+                small = resize_masks({"face": face}, tuple(content_features[name].shape[-2:]))["face"]
+                style_losses.append(relieved_style_loss(name, target, small, DEEP_RELIEF[name] * protect))
+            else:
+                style_losses.append(StyleLoss(name, target))
     weights_per_layer = [weight for _, weight in style_layers] if per_style else []
     return Objective(
         encoder,
