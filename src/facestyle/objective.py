@@ -16,13 +16,14 @@ from .errors import OptionError
 from .guidance import (
     DEEP_RELIEF,
     DETAIL_LAYER,
+    PAINTING_RELIEF,
     FaceGuide,
     guided_style_loss,
     protected_content_losses,
     region_weights,
     relieved_style_loss,
 )
-from .losses import ContentLoss, StyleLoss, total_variation
+from .losses import ContentLoss, StyleLoss, masked_gram_per_position, total_variation
 from .settings import Settings
 from .vgg import VGG19Features
 
@@ -144,16 +145,30 @@ def build_objective(
             style_losses.append(first)
     else:
         relieve = guided and protect > 0 and guide is not None and guide.style_is_portrait
-        face = None
+        face = painted_face = None
         if relieve:
             from .masks import FACE_REGIONS, region_masks
 
             regions = region_masks(guide.content, size)
             face = sum(regions[region] for region in FACE_REGIONS)
+            painting = per_style[0][1]
+            painted = region_masks(guide.style, tuple(painting.shape[-2:]))
+            painted_face = sum(painted[region] for region in FACE_REGIONS)
         for name, _ in style_layers if per_style else []:
-            targets = [(weight, StyleLoss.from_features(name, features[name]).target) for weight, _, features in per_style]
+            relieved = face is not None and name in DEEP_RELIEF
+            targets = []
+            for number, (weight, _, features) in enumerate(per_style):
+                if relieved and number == 0:
+                    # The painting's own face is left out of its target too, so no face is asked for.
+                    from .masks import resize_masks
+
+                    mask = resize_masks({"face": painted_face}, tuple(features[name].shape[-2:]))["face"]
+                    keep = (1.0 - PAINTING_RELIEF[name] * mask).to(features[name].device)
+                    targets.append((weight, masked_gram_per_position(features[name], keep)))
+                else:
+                    targets.append((weight, StyleLoss.from_features(name, features[name]).target))
             target = sum(weight * target for weight, target in targets)
-            if face is not None and name in DEEP_RELIEF:
+            if relieved:
                 from .masks import resize_masks
 
                 small = resize_masks({"face": face}, tuple(content_features[name].shape[-2:]))["face"]
