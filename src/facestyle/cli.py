@@ -141,7 +141,7 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
     )
     faces.add_argument(
         "--face-aware", dest="face_aware", action="store_true", default=None,
-        help="find the face and keep its eyes, brows, lips and outline close to the photo [off]",
+        help="find the face and keep its eyes, brows, lips and outline close to the photo (the default)",
     )
     faces.add_argument(
         "--region-style", choices=REGION_STYLES,
@@ -150,7 +150,7 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
     )
     faces.add_argument(
         "--plain", dest="face_aware", action="store_false", default=None,
-        help="no face guidance (the default): plain Gatys over the whole image",
+        help="no face guidance: plain Gatys over the whole image",
     )
     faces.add_argument("--save-masks", metavar="FILE", help="write the photo's face region masks as an overlay PNG")
 

@@ -77,11 +77,10 @@ class Settings:
     alpha: float = 1.0
     beta: float = 5.0
     tv_weight: float = 0.0
-    #: Face protection when the photo has a face (see guidance.py). Off by default until it is measured
-    #: at 512 px on every bundled photo; at 256 px (3 photos × 5 styles, BENCHMARKS.md) it kept faces
-    #: better than plain (median landmark NME 0.0245 against 0.037, worst 0.051 against 0.151) for
-    #: 1.05× plain's style cost and about plain's time.
-    face_aware: bool = False
+    #: Face protection when the photo has a face (see guidance.py); a photo without one is stylised
+    #: plainly. On by default since the face benchmark at 512 px on all ten bundled photos × five
+    #: styles (BENCHMARKS.md, fourth session) kept faces better than plain Gatys at the same steps.
+    face_aware: bool = True
     #: 0 = style everywhere alike; 1 = strongest protection of eyes, brows, lips and face outline.
     face_protect: float = 1.0
     #: How face-aware runs match style (see REGION_STYLES): ``off`` = one Gram over the whole image

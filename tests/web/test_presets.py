@@ -56,7 +56,7 @@ def test_extra_controls_are_exactly_the_listed_fields_that_exist():
 def test_the_real_controls_are_offered():
     controls = {control.name: control for control in presets.extra_controls()}
     assert list(controls) == ["strength", "face_aware", "face_protect", "preserve_color"]
-    assert controls["face_aware"].kind == "checkbox" and controls["face_aware"].default is False
+    assert controls["face_aware"].kind == "checkbox" and controls["face_aware"].default is True
     assert controls["face_protect"].kind == "range"
     assert (controls["face_protect"].minimum, controls["face_protect"].maximum) == (0.0, 1.0)
     assert controls["preserve_color"].kind == "select"
