@@ -104,9 +104,9 @@ def test_relieved_style_loss_is_plain_without_relief_and_spares_the_face():
     face[2:6, 3:7] = 1.0
     generated = torch.rand(1, 6, 8, 10, requires_grad=True)
     plain = StyleLoss("relu5_1", target)({"relu5_1": generated})
-    none = relieved_style_loss("relu5_1", target, face, 0.0)({"relu5_1": generated})
+    none = relieved_style_loss("relu5_1", target, face, (8, 10), 0.0)({"relu5_1": generated})
     assert none.item() == pytest.approx(plain.item(), rel=1e-5)
-    relieved = relieved_style_loss("relu5_1", target, face, 0.5)({"relu5_1": generated})
+    relieved = relieved_style_loss("relu5_1", target, face, (8, 10), 0.5)({"relu5_1": generated})
     (grad,) = torch.autograd.grad(relieved, generated)
     (plain_grad,) = torch.autograd.grad(plain, generated)
     # The face's share of the gradient falls when it is relieved.
@@ -144,3 +144,28 @@ def test_portrait_style_regions_take_their_own_targets(face_256, vermeer_256):
     deep = guided_style_loss("relu5_1", features, (photo.height, photo.width), content_masks, style_masks,
                              region_weights(0.0))
     assert len(deep.targets) <= 3
+
+
+def test_painting_target_leaves_the_painted_face_out_and_close_ups_get_no_relief(face_256, vermeer_256, monkeypatch):
+    from facestyle.guidance import FaceGuide, deep_relief_masks, painting_target
+    from facestyle.losses import StyleLoss
+
+    torch.manual_seed(0)
+    features = torch.rand(1, 4, 6, 8)
+    face = torch.zeros(12, 16)
+    face[:, :8] = 1.0  # the left half of the painting is its face
+    whole = painting_target("relu5_1", features, None)
+    assert torch.allclose(whole, StyleLoss.from_features("relu5_1", features).target)
+    right = features[..., 4:]
+    assert torch.allclose(painting_target("relu5_1", features, face), StyleLoss.from_features("relu5_1", right).target,
+                          rtol=1e-5)
+    photo = resize_long_side(load_image(face_256), 64)
+    painting = resize_long_side(load_image(vermeer_256), 64)
+    guide = analyse_pair(photo, painting)
+    masks = deep_relief_masks(guide, (photo.height, photo.width), (painting.height, painting.width))
+    assert masks is not None and 0 < float(masks[0].mean()) < 0.9
+    # A face that leaves less than MIN_KEPT_SHARE of a picture outside it turns the relief off.
+    from facestyle import guidance
+
+    monkeypatch.setattr(guidance, "MIN_KEPT_SHARE", 1 - float(masks[0].mean()) + 0.01)
+    assert deep_relief_masks(guide, (photo.height, photo.width), (painting.height, painting.width)) is None

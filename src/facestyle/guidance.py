@@ -38,7 +38,7 @@ from dataclasses import dataclass
 import torch
 from PIL import Image
 
-from .losses import RegionStyleLoss, WeightedContentLoss, masked_gram_per_position
+from .losses import RegionStyleLoss, StyleLoss, WeightedContentLoss, masked_gram_per_position
 
 #: At p = 1 the content weight over the face features is 1 + this.
 PROTECT_CONTENT_GAIN = 4.0
@@ -60,6 +60,10 @@ FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 DEEP_RELIEF = {"relu5_1": 1.0}
 #: How much the painting's own face is left out of its Gram target at those layers (1 = entirely).
 PAINTING_RELIEF = {"relu5_1": 1.0}
+
+#: Relief is skipped when less than this share of the photo or the painting would be left outside
+#: the face: matching almost nothing against almost nothing says nothing about style.
+MIN_KEPT_SHARE = 0.1
 
 #: A region covering less than this share of the image is skipped (too few positions for statistics).
 MIN_REGION_SHARE = 0.002
@@ -162,16 +166,58 @@ def guided_style_loss(
     )
 
 
-def relieved_style_loss(layer: str, target: torch.Tensor, face: torch.Tensor, relief: float) -> RegionStyleLoss:
-    """J_style^[ℓ] with the face's positions weighted ``1 − relief`` in the generated image's Gram.
+def deep_relief_masks(
+    guide: FaceGuide, photo_size: tuple[int, int], painting_size: tuple[int, int]
+) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """The photo's and the painting's face masks (H, W) for :data:`DEEP_RELIEF`, at these sizes.
+
+    None when the painting is not a portrait, or when a face fills so much of either picture that
+    less than :data:`MIN_KEPT_SHARE` would be left to match (a close-up: then plain style it is).
+    """
+    if not (guide.has_faces and guide.style_is_portrait):
+        return None
+    from .masks import FACE_REGIONS, region_masks
+
+    def face_of(analysis: object, size: tuple[int, int]) -> torch.Tensor:
+        regions = region_masks(analysis, size)
+        return sum(regions[name] for name in FACE_REGIONS).clamp(0, 1)
+
+    photo_face, painted_face = face_of(guide.content, photo_size), face_of(guide.style, painting_size)
+    if min(1 - float(photo_face.mean()), 1 - float(painted_face.mean())) < MIN_KEPT_SHARE:
+        return None
+    return photo_face, painted_face
+
+
+def painting_target(layer: str, features: torch.Tensor, painted_face: torch.Tensor | None) -> torch.Tensor:
+    """The per-position Gram target (1, C, C) of a painting's activations (1, C, h, w) at ``layer``.
+
+    With ``painted_face`` (the painting's face mask at any size of its aspect ratio) the face's
+    positions are weighted ``1 − PAINTING_RELIEF[layer]``, so the target asks for no face.
+    """
+    if painted_face is None:
+        return StyleLoss.from_features(layer, features).target
+    from .masks import resize_masks
+
+    mask = resize_masks({"face": painted_face}, tuple(features.shape[-2:]))["face"].to(features.device)
+    return masked_gram_per_position(features, 1.0 - PAINTING_RELIEF[layer] * mask)
+
+
+def relieved_style_loss(
+    layer: str, target: torch.Tensor, photo_face: torch.Tensor, shape: tuple[int, int], protect: float
+) -> RegionStyleLoss:
+    """J_style^[ℓ] with the photo's face positions weighted ``1 − DEEP_RELIEF[layer]·protect``.
 
     Args:
         target: the painting's per-position Gram (1, C, C) at ``layer``.
-        face: the photo's face mask (h, w) at this layer's resolution, in [0, 1].
+        photo_face: the photo's face mask (H, W) in [0, 1], resized here to ``shape`` = (h, w) of
+            the layer's activations.
 
-    One region covering the whole image: with ``relief`` 0 this is the report's J_style^[ℓ].
+    One region covering the whole image: with ``protect`` 0 this is the report's J_style^[ℓ].
     """
-    weight = (1.0 - relief * face.clamp(0, 1)).to(target.device)
+    from .masks import resize_masks
+
+    face = resize_masks({"face": photo_face}, shape)["face"].to(target.device)
+    weight = 1.0 - DEEP_RELIEF[layer] * protect * face.clamp(0, 1)
     return RegionStyleLoss(layer, target, weight[None], torch.ones(1, device=target.device, dtype=target.dtype))
 
 

@@ -16,14 +16,15 @@ from .errors import OptionError
 from .guidance import (
     DEEP_RELIEF,
     DETAIL_LAYER,
-    PAINTING_RELIEF,
     FaceGuide,
+    deep_relief_masks,
     guided_style_loss,
+    painting_target,
     protected_content_losses,
     region_weights,
     relieved_style_loss,
 )
-from .losses import ContentLoss, StyleLoss, masked_gram_per_position, total_variation
+from .losses import ContentLoss, StyleLoss, total_variation
 from .settings import Settings
 from .vgg import VGG19Features
 
@@ -144,35 +145,23 @@ def build_objective(
             first.targets = sum(weight * loss.targets for weight, loss in per_style_losses)
             style_losses.append(first)
     else:
-        relieve = guided and protect > 0 and guide is not None and guide.style_is_portrait
-        face = painted_face = None
-        if relieve:
-            from .masks import FACE_REGIONS, region_masks
-
-            regions = region_masks(guide.content, size)
-            face = sum(regions[region] for region in FACE_REGIONS)
-            painting = per_style[0][1]
-            painted = region_masks(guide.style, tuple(painting.shape[-2:]))
-            painted_face = sum(painted[region] for region in FACE_REGIONS)
+        # A portrait painting: both faces are left out at relu5_1 (see guidance.DEEP_RELIEF).
+        relief = None
+        if guided and protect > 0 and per_style:
+            assert guide is not None
+            relief = deep_relief_masks(guide, size, tuple(per_style[0][1].shape[-2:]))
         for name, _ in style_layers if per_style else []:
-            relieved = face is not None and name in DEEP_RELIEF
-            targets = []
-            for number, (weight, _, features) in enumerate(per_style):
-                if relieved and number == 0:
-                    # The painting's own face is left out of its target too, so no face is asked for.
-                    from .masks import resize_masks
-
-                    mask = resize_masks({"face": painted_face}, tuple(features[name].shape[-2:]))["face"]
-                    keep = (1.0 - PAINTING_RELIEF[name] * mask).to(features[name].device)
-                    targets.append((weight, masked_gram_per_position(features[name], keep)))
-                else:
-                    targets.append((weight, StyleLoss.from_features(name, features[name]).target))
+            relieved = relief is not None and name in DEEP_RELIEF
+            targets = [
+                (weight, painting_target(name, features[name], relief[1] if relieved and number == 0 else None))
+                for number, (weight, _, features) in enumerate(per_style)
+            ]
             target = sum(weight * target for weight, target in targets)
             if relieved:
-                from .masks import resize_masks
-
-                small = resize_masks({"face": face}, tuple(content_features[name].shape[-2:]))["face"]
-                style_losses.append(relieved_style_loss(name, target, small, DEEP_RELIEF[name] * protect))
+                assert relief is not None
+                style_losses.append(
+                    relieved_style_loss(name, target, relief[0], tuple(content_features[name].shape[-2:]), protect)
+                )
             else:
                 style_losses.append(StyleLoss(name, target))
     weights_per_layer = [weight for _, weight in style_layers] if per_style else []
