@@ -169,3 +169,21 @@ def test_painting_target_leaves_the_painted_face_out_and_close_ups_get_no_relief
 
     monkeypatch.setattr(guidance, "MIN_KEPT_SHARE", 1 - float(masks[0].mean()) + 0.01)
     assert deep_relief_masks(guide, (photo.height, photo.width), (painting.height, painting.width)) is None
+
+
+def test_no_relief_when_the_analysed_painting_is_blended_out(face_256, vermeer_256, style_path):
+    from facestyle.engine import _encoder_for
+    from facestyle.imageio import to_tensor
+    from facestyle.losses import StyleLoss
+    from facestyle.objective import build_objective
+    from facestyle.settings import make_settings
+
+    settings = make_settings(size=64, face_aware=True)
+    photo = resize_long_side(load_image(face_256), 64)
+    painting = resize_long_side(load_image(vermeer_256), 64)
+    other = resize_long_side(load_image(style_path), 64)
+    guide = analyse_pair(photo, painting)  # the first painting is the analysed portrait
+    encoder = _encoder_for(settings, torch.device("cpu"))
+    objective = build_objective(encoder, to_tensor(photo), [to_tensor(painting), to_tensor(other)], settings,
+                                style_blend=[0.0, 1.0], guide=guide)
+    assert all(type(loss) is StyleLoss for loss in objective.style_losses)

@@ -176,11 +176,10 @@ def deep_relief_masks(
     """
     if not (guide.has_faces and guide.style_is_portrait):
         return None
-    from .masks import FACE_REGIONS, region_masks
+    from .masks import region_masks
 
     def face_of(analysis: object, size: tuple[int, int]) -> torch.Tensor:
-        regions = region_masks(analysis, size)
-        return sum(regions[name] for name in FACE_REGIONS).clamp(0, 1)
+        return merge_face_regions(region_masks(analysis, size))["face"].clamp(0, 1)
 
     photo_face, painted_face = face_of(guide.content, photo_size), face_of(guide.style, painting_size)
     if min(1 - float(photo_face.mean()), 1 - float(painted_face.mean())) < MIN_KEPT_SHARE:

@@ -147,7 +147,8 @@ def build_objective(
     else:
         # A portrait painting: both faces are left out at relu5_1 (see guidance.DEEP_RELIEF).
         relief = None
-        if guided and protect > 0 and per_style:
+        # guide.style is the first painting's analysis: no relief when a blend weight of 0 left it out.
+        if guided and protect > 0 and per_style and per_style[0][1] is styles[0]:
             assert guide is not None
             relief = deep_relief_masks(guide, size, tuple(per_style[0][1].shape[-2:]))
         for name, _ in style_layers if per_style else []:
