@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
+from facestyle import faces as faces_module
 from facestyle.errors import InputImageError
 from facestyle.faces import LANDMARKS, NUM_LANDMARKS, Box, Face, FaceAnalysis, analyse
 from facestyle.imageio import load_image
@@ -160,6 +161,62 @@ def test_a_painted_three_quarter_face_is_meshed():
     assert len(analysis.faces) == 1
     face = analysis.faces[0]
     assert face.has_mesh and 15 < abs(face.yaw) < 60
+
+
+def _mesh_at(shift: float) -> np.ndarray:
+    """A fake (478, 3) mesh, 100 px between the outer eye corners, moved ``shift`` pixels right."""
+    points = np.zeros((NUM_LANDMARKS, 3), dtype=np.float32)
+    points[:, 0] = np.linspace(0, 100, NUM_LANDMARKS)
+    points[LANDMARKS["right_eye_outer"], :2] = (0, 0)
+    points[LANDMARKS["left_eye_outer"], :2] = (100, 0)
+    points[:, 0] += shift
+    return points
+
+
+def _fake_crops(monkeypatch, meshes):
+    """Make every crop's mesh come from ``meshes`` in turn (None: the crop gave no mesh)."""
+    queue = list(meshes)
+    monkeypatch.setattr(faces_module, "_mesh_one_crop", lambda *args: queue.pop(0) if queue else None)
+
+
+def test_a_face_mesh_is_the_mean_of_the_crops_that_agree(monkeypatch):
+    # Three crops agree within a pixel; the fourth jumped 30 px (0.3 of the eye distance): left out.
+    _fake_crops(monkeypatch, [_mesh_at(0), _mesh_at(1), _mesh_at(2), _mesh_at(30)])
+    points = faces_module._mesh_crop(np.zeros((64, 64, 3), np.uint8), Box(0, 0, 10, 10))
+    np.testing.assert_allclose(points[:, 0], _mesh_at(1)[:, 0], atol=1e-4)
+
+
+def test_a_weak_detection_needs_two_agreeing_meshes(monkeypatch):
+    box, image = Box(0, 0, 10, 10), np.zeros((64, 64, 3), np.uint8)
+    _fake_crops(monkeypatch, [_mesh_at(0)])  # one colour mesh, no grey one
+    assert faces_module._mesh_crop(image, box, confirm=True) is None
+    _fake_crops(monkeypatch, [_mesh_at(0)])
+    assert faces_module._mesh_crop(image, box, confirm=False) is not None
+    _fake_crops(monkeypatch, [_mesh_at(0), _mesh_at(30)])  # two meshes, but they disagree
+    assert faces_module._mesh_crop(image, box, confirm=True) is None
+    _fake_crops(monkeypatch, [None, _mesh_at(0), None, None, None, _mesh_at(1)])  # one colour + one grey
+    assert faces_module._mesh_crop(image, box, confirm=True) is not None
+
+
+def test_a_face_the_colour_crops_hide_is_meshed_in_greyscale(monkeypatch):
+    """A painting's colour cast can hide a face from the mesh's detector; its shading still shows."""
+    meshed = faces_module._mesh_one_crop
+
+    def colour_blind(rgb, *args):
+        is_grey = np.array_equal(rgb[..., 0], rgb[..., 1]) and np.array_equal(rgb[..., 1], rgb[..., 2])
+        return meshed(rgb, *args) if is_grey else None
+
+    monkeypatch.setattr(faces_module, "_mesh_one_crop", colour_blind)
+    analysis = analyse(PORTRAIT)
+    assert len(analysis.faces) == 1 and analysis.faces[0].has_mesh
+
+
+def test_meshing_a_slightly_noisy_copy_moves_the_landmarks_little(portrait):
+    rng = np.random.default_rng(0)
+    photo = np.asarray(load_image(PORTRAIT)).astype(np.float32)
+    noisy = Image.fromarray(np.clip(photo + rng.normal(0, 6, photo.shape), 0, 255).astype(np.uint8))
+    face, again = portrait.faces[0], analyse(noisy).faces[0]
+    assert np.linalg.norm(face.landmarks - again.landmarks, axis=1).mean() / face.interocular < 0.02
 
 
 def test_bad_input_and_bad_options():

@@ -76,7 +76,7 @@ _MIN_SCORE = 0.5
 #: A detection this confident, or found by this many detector passes, needs no second opinion.
 _STRONG_SCORE = 0.8
 _STRONG_VOTES = 5
-#: A weak detection is kept when meshes of its plain and blurred crops agree this well (NME).
+#: Meshes of one face's crops agreeing this well (NME) are one mesh; a weak detection needs two.
 _CONFIRM_NME = 0.06
 #: A face the mesh cannot fit is still kept when the detector is this sure of it.
 _DETECTION_ONLY_SCORE = 0.75
@@ -88,8 +88,11 @@ _TILE = 512
 _TILE_STRIDE = 256
 #: Each face crop is resized to this many pixels square before meshing.
 _CROP_SIDE = 192
-#: (margin around the detection box as a fraction of its size, blur first?) for each meshing try.
+#: (margin around the detection box as a fraction of its size, blur first?) of the crops each face is meshed on.
 _CROP_ATTEMPTS = ((0.75, False), (0.75, True), (1.0, True), (0.5, False))
+#: The crops tried in greyscale when fewer than two colour crops give a mesh: tighter ones too, since
+#: a painted face's surroundings (swirls, waves) in the margin distract the mesh's detector.
+_GREY_CROP_ATTEMPTS = ((0.4, False), (0.4, True), (0.5, False), (0.5, True), (0.6, False), (0.75, True))
 #: The mesh's own detector threshold inside a crop we already know holds a face.
 _CROP_MESH_SCORE = 0.5
 _SAME_FACE_IOU = 0.3
@@ -443,32 +446,50 @@ def _tiles(width: int, height: int) -> list[tuple[int, int, int, int]]:
 
 
 def _mesh_crop(rgb: np.ndarray, box: Box, *, confirm: bool = False) -> np.ndarray | None:
-    """Mesh one detected face on a square crop around ``box`` at a fixed size.
+    """Mesh one detected face: the consensus of meshes of several crops around ``box``.
 
-    Returns (478, 3) points: x, y in image pixels and depth in the same units, or None. With
-    ``confirm``, the plain and the blurred crop must both give a mesh, and the two must agree to
-    :data:`_CONFIRM_NME` of the inter-ocular distance; otherwise None.
+    Returns (478, 3) points: x, y in image pixels and depth in the same units, or None. Each crop
+    (:data:`_CROP_ATTEMPTS`) is resized (Lanczos down, bicubic up) to :data:`_CROP_SIDE` pixels
+    whatever the face's size in the photo: small faces are upscaled for the mesh, and large ones
+    shrunk without the aliasing of mediapipe's own resize. At 192 pixels the mesh's internal
+    detector (128 px input) sees the face at a size it finds reliably.
 
-    The crop is resized (Lanczos down, bicubic up) to :data:`_CROP_SIDE` pixels whatever the face's
-    size in the photo: small faces are upscaled for the mesh, and large ones shrunk without the
-    aliasing of mediapipe's own resize. At 192 pixels the mesh's internal detector (128 px input)
-    sees the face at a size it finds reliably; on the bundled photos landmarks were as repeatable
-    as with 256 or 384 px crops. Painted faces sometimes need a blurred crop or a wider margin,
-    tried in turn.
+    One crop's mesh is not repeatable enough to measure distortion with: on a low-key photo with
+    a hand on the cheek (the older man), meshes of four crops of the *same* image differed by up to
+    0.04 of the inter-ocular distance, mostly along the face outline, and a 2-pixel blur of the
+    photo moved its mesh by 0.071. So every crop is meshed and the meshes within
+    :data:`_CONFIRM_NME` of their medoid are averaged. When fewer than two colour crops give a
+    mesh, greyscale copies are tried too: a painting's colour cast (a blue Starry-Night face) can
+    hide a face from the mesh's detector that its shading still shows. With ``confirm`` (a weak
+    detection), at least two meshes must agree; otherwise None.
     """
-    if confirm:
-        first = _mesh_one_crop(rgb, box, *_CROP_ATTEMPTS[0])
-        second = _mesh_one_crop(rgb, box, *_CROP_ATTEMPTS[1])
-        if first is None or second is None:
-            return None
-        scale = float(np.linalg.norm(first[LANDMARKS["left_eye_outer"], :2] - first[LANDMARKS["right_eye_outer"], :2]))
-        spread = float(np.linalg.norm(first[:, :2] - second[:, :2], axis=1).mean())
-        return first if scale > 0 and spread / scale <= _CONFIRM_NME else None
-    for margin, blur in _CROP_ATTEMPTS:
-        points = _mesh_one_crop(rgb, box, margin, blur)
-        if points is not None:
-            return points
-    return None
+    meshes = [points for margin, blur in _CROP_ATTEMPTS if (points := _mesh_one_crop(rgb, box, margin, blur)) is not None]
+    if len(meshes) < 2 and rgb.ndim == 3:
+        grey = np.repeat(np.asarray(Image.fromarray(rgb).convert("L"))[..., None], 3, axis=2)
+        meshes += [
+            points for margin, blur in _GREY_CROP_ATTEMPTS if (points := _mesh_one_crop(grey, box, margin, blur)) is not None
+        ]
+    agreeing = _consensus(meshes)
+    if not agreeing or (confirm and len(agreeing) < 2):
+        return None
+    return np.mean(agreeing, axis=0).astype(np.float32)
+
+
+def _consensus(meshes: list[np.ndarray]) -> list[np.ndarray]:
+    """The meshes within :data:`_CONFIRM_NME` (of the inter-ocular distance) of their medoid."""
+    if len(meshes) <= 1:
+        return meshes
+
+    def spread(a: np.ndarray, b: np.ndarray) -> float:
+        return float(np.linalg.norm(a[:, :2] - b[:, :2], axis=1).mean())
+
+    distances = np.array([[spread(a, b) for b in meshes] for a in meshes])
+    medoid = int(np.argmin(distances.sum(axis=1)))
+    centre = meshes[medoid]
+    scale = float(np.linalg.norm(centre[LANDMARKS["left_eye_outer"], :2] - centre[LANDMARKS["right_eye_outer"], :2]))
+    if scale <= 0:
+        return []
+    return [mesh for mesh, distance in zip(meshes, distances[medoid]) if distance / scale <= _CONFIRM_NME]
 
 
 def _mesh_one_crop(rgb: np.ndarray, box: Box, margin: float, blur: bool) -> np.ndarray | None:
