@@ -54,8 +54,19 @@ PAIRS = [
 ]
 
 
-def _run(kind: str, content: str, style: str, size: int, options: dict, cap: float | None) -> dict:
-    """One run in a fresh process: returns its J-over-time curve, seconds and peak RSS."""
+#: Near the baseline's level (curve J within this factor of it) a run's image is measured in float32
+#: every CHECK_EVERY steps, with the clock stopped: a bf16 run's own J reads lower than float32's.
+CHECK_MARGIN = 1.3
+CHECK_EVERY = 5
+
+
+def _run(kind: str, content: str, style: str, size: int, options: dict, cap: float | None,
+         level: float | None = None) -> dict:
+    """One run in a fresh process: returns its J-over-time curve, seconds and peak RSS.
+
+    With ``level``, the run's images near it are also measured in float32 (``checks``) until one is
+    at or below it; the time those measurements take is left out of every time recorded.
+    """
     import resource
 
     import torch
@@ -65,16 +76,27 @@ def _run(kind: str, content: str, style: str, size: int, options: dict, cap: flo
 
     torch.set_num_threads(os.cpu_count() or 1)
     curve: list[tuple[float, float, int]] = []
+    checks: list[tuple[float, float]] = []
+    # The float32 measurements use the run's objective, not its optimiser or arithmetic.
+    measured = {key: value for key, value in options.items() if key not in ("precision", "steps")}
     # Warm the weights cache so neither side pays the one-off file read and hash.
     facestyle.stylize(content, style, size=32, steps=1, scales=1)
     if kind == "adain":
         facestyle.stylize(content, style, size=32, method="adain")
     started = time.perf_counter()
+    paused = 0.0
 
     def record(event: facestyle.Progress) -> None:
+        nonlocal paused
+        now = time.perf_counter() - started - paused
         if "total" in event.costs:
-            curve.append((time.perf_counter() - started, event.costs["total"], max(event.size)))
-        if cap is not None and time.perf_counter() - started > cap:
+            curve.append((now, event.costs["total"], max(event.size)))
+            near = level is not None and max(event.size) == size and event.costs["total"] <= CHECK_MARGIN * level
+            if near and event.step % CHECK_EVERY == 0 and not (checks and checks[-1][1] <= level):
+                measuring = time.perf_counter()
+                checks.append((now, facestyle.measure_costs(content, style, event.image(), size=size, **measured)["total"]))
+                paused += time.perf_counter() - measuring
+        if cap is not None and now > cap:
             raise Cancelled("time cap")
 
     capped = False
@@ -83,14 +105,19 @@ def _run(kind: str, content: str, style: str, size: int, options: dict, cap: flo
         image = result.image
     except Cancelled:
         image, capped = None, True
-    seconds = time.perf_counter() - started
+    seconds = time.perf_counter() - started - paused
     final_j = None
     if kind == "adain":
         final_j = facestyle.measure_costs(content, style, result.image, objective="report", size=size)["total"]
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    exact_j = final_j
     if image is not None and kind != "adain":
         final_j = curve[-1][1]
-    return {"kind": kind, "seconds": seconds, "curve": curve, "final_j": final_j, "peak_mb": peak_mb, "capped": capped}
+        # The curve is J as the run evaluated it (bf16 convolutions on CPUs with native bf16); the
+        # final image is also measured in float32, the baseline's arithmetic, to show the gap.
+        exact_j = facestyle.measure_costs(content, style, image, size=size, **measured)["total"]
+    return {"kind": kind, "seconds": seconds, "curve": curve, "checks": checks, "final_j": final_j,
+            "final_j_float32": exact_j, "peak_mb": peak_mb, "capped": capped, "measuring_seconds": paused}
 
 
 def run_in_fresh_process(*args) -> dict:
@@ -109,6 +136,18 @@ def time_to_reach(curve: list, level: float, size: int) -> float | None:
         if at == size and j <= level:
             return seconds
     return None
+
+
+def time_to_reach_float32(run: dict, level: float) -> float | None:
+    """Seconds until an image of the run, measured in float32, first reaches ``level`` (None if never).
+
+    The checks are every CHECK_EVERY steps, so this can be late by up to that many steps; a run that
+    ends at the level without a check there counts from its end."""
+    for seconds, j in run.get("checks", []):
+        if j <= level:
+            return seconds
+    exact = run.get("final_j_float32")
+    return run["seconds"] if exact is not None and exact <= level else None
 
 
 def j_at(curve: list, seconds: float, size: int) -> float | None:
@@ -153,13 +192,15 @@ def main(argv: list[str] | None = None) -> int:
         name = f"{Path(content_rel).stem.split('_', 2)[2]} × {Path(style_rel).stem.split('_', 1)[1]}"
         print(f"== {name}", flush=True)
         baseline = run_in_fresh_process("baseline", content, style, args.size, baseline_options, None)
-        ours = run_in_fresh_process("default", content, style, args.size, default_options, None)
-        long = run_in_fresh_process("default", content, style, args.size, long_options, None)
-        adain = run_in_fresh_process("adain", content, style, args.size, {"method": "adain"}, None)
         level = level_of(baseline["curve"])
-        reached = time_to_reach(ours["curve"], level, args.size)
+        ours = run_in_fresh_process("default", content, style, args.size, default_options, None, level)
+        long = run_in_fresh_process("default", content, style, args.size, long_options, None, level)
+        adain = run_in_fresh_process("adain", content, style, args.size, {"method": "adain"}, None)
+        # Reached when an image measured in float32 (the baseline's arithmetic) is at the level; the
+        # run's own (bf16) J reaching it is recorded too.
+        reached = time_to_reach_float32(ours, level)
         ratio = baseline["seconds"] / reached if reached else None
-        long_reached = time_to_reach(long["curve"], level, args.size)
+        long_reached = time_to_reach_float32(long, level)
         large = len(report["pairs"]) < args.large_pairs
         big_base = big_ours = None
         if large:
@@ -178,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
             "time_to_j_ratio": ratio,
             "long_reaches_level_at": long_reached,
             "long_time_to_j_ratio": baseline["seconds"] / long_reached if long_reached else None,
+            "own_j_reaches_level_at": {"default": time_to_reach(ours["curve"], level, args.size),
+                                       "long": time_to_reach(long["curve"], level, args.size)},
             "large": None if not large else {
                 "baseline": big_base,
                 "default": big_ours,
@@ -236,7 +279,7 @@ def _full_default_table(full: dict) -> str:
         "| run | seconds (each repeat) | median | final J | peak memory (MB) |",
         "|---|---|---:|---:|---:|",
     ]
-    for key, label in (("previous", "previous default (upscale=image, 300 steps)"), ("current", "default (upscale=residual, 200 steps)")):
+    for key, label in (("previous", "previous default (upscale=image, 300 steps)"), ("current", "current default (upscale=residual, 200 steps)")):
         run = full[key]
         rows.append(
             f"| {label} | {', '.join(f'{x:.1f}' for x in run['seconds'])} | **{run['median_seconds']:.1f}** "
@@ -256,8 +299,8 @@ def _fmt(value, spec=".3g") -> str:
 
 def _pair_table(entry: dict, args) -> str:
     rows = [
-        "| run | seconds | final J | peak memory (MB) |",
-        "|---|---:|---:|---:|",
+        "| run | seconds | final J | final J in float32 | peak memory (MB) |",
+        "|---|---:|---:|---:|---:|",
     ]
     runs = (
         ("baseline", f"report recipe, Adam {args.baseline_steps} steps"),
@@ -268,12 +311,16 @@ def _pair_table(entry: dict, args) -> str:
     for key, label in runs:
         run = entry[key]
         final = entry["baseline_level"] if key == "baseline" else run["final_j"]
-        rows.append(f"| {label} | {run['seconds']:.1f} | {_fmt(final)} | {run['peak_mb']:.0f} |")
+        exact = "" if key == "baseline" else _fmt(run.get("final_j_float32"))
+        rows.append(f"| {label} | {run['seconds']:.1f} | {_fmt(final)} | {exact} | {run['peak_mb']:.0f} |")
     rows.append(
-        f"\nbaseline level (median J of last 100 steps) {entry['baseline_level']:.4g}; facestyle reaches it after "
+        f"\nbaseline level (median J of last 100 steps) {entry['baseline_level']:.4g}; facestyle's image, measured in "
+        f"float32, reaches it after "
         f"{_fmt(entry['default_reaches_level_at'], '.1f')} s → **time-to-J ratio {_fmt(entry['time_to_j_ratio'], '.1f')}×**; "
         f"with {args.baseline_steps} steps after {_fmt(entry['long_reaches_level_at'], '.1f')} s → "
         f"ratio {_fmt(entry['long_time_to_j_ratio'], '.1f')}×"
+        + (f" (by the runs' own J: {_fmt(entry['own_j_reaches_level_at']['default'], '.1f')} s and "
+           f"{_fmt(entry['own_j_reaches_level_at']['long'], '.1f')} s)" if "own_j_reaches_level_at" in entry else "")
     )
     large = entry["large"]
     if large is None:

@@ -196,6 +196,10 @@ def test_a_weak_detection_needs_two_agreeing_meshes(monkeypatch):
     assert faces_module._mesh_crop(image, box, confirm=True) is None
     _fake_crops(monkeypatch, [None, _mesh_at(0), None, None, None, _mesh_at(1)])  # one colour + one grey
     assert faces_module._mesh_crop(image, box, confirm=True) is not None
+    # Two colour meshes that disagree send the search on to the greyscale crops, which settle it.
+    _fake_crops(monkeypatch, [_mesh_at(0), _mesh_at(30), None, None, _mesh_at(29), _mesh_at(31)])
+    points = faces_module._mesh_crop(image, box, confirm=True)
+    np.testing.assert_allclose(points[:, 0], _mesh_at(30)[:, 0], atol=1e-4)
 
 
 def test_a_face_the_colour_crops_hide_is_meshed_in_greyscale(monkeypatch):

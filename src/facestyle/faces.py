@@ -90,7 +90,7 @@ _TILE_STRIDE = 256
 _CROP_SIDE = 192
 #: (margin around the detection box as a fraction of its size, blur first?) of the crops each face is meshed on.
 _CROP_ATTEMPTS = ((0.75, False), (0.75, True), (1.0, True), (0.5, False))
-#: The crops tried in greyscale when fewer than two colour crops give a mesh: tighter ones too, since
+#: The crops tried in greyscale when fewer than two colour crops give agreeing meshes: tighter ones too, since
 #: a painted face's surroundings (swirls, waves) in the margin distract the mesh's detector.
 _GREY_CROP_ATTEMPTS = ((0.4, False), (0.4, True), (0.5, False), (0.5, True), (0.6, False), (0.75, True))
 #: The mesh's own detector threshold inside a crop we already know holds a face.
@@ -458,13 +458,13 @@ def _mesh_crop(rgb: np.ndarray, box: Box, *, confirm: bool = False) -> np.ndarra
     a hand on the cheek (the older man), meshes of four crops of the *same* image differed by up to
     0.04 of the inter-ocular distance, mostly along the face outline, and a 2-pixel blur of the
     photo moved its mesh by 0.071. So every crop is meshed and the meshes within
-    :data:`_CONFIRM_NME` of their medoid are averaged. When fewer than two colour crops give a
-    mesh, greyscale copies are tried too: a painting's colour cast (a blue Starry-Night face) can
+    :data:`_CONFIRM_NME` of their medoid are averaged. When fewer than two colour crops give meshes
+    that agree, greyscale copies are tried too: a painting's colour cast (a blue Starry-Night face) can
     hide a face from the mesh's detector that its shading still shows. With ``confirm`` (a weak
     detection), at least two meshes must agree; otherwise None.
     """
     meshes = [points for margin, blur in _CROP_ATTEMPTS if (points := _mesh_one_crop(rgb, box, margin, blur)) is not None]
-    if len(meshes) < 2 and rgb.ndim == 3:
+    if len(_consensus(meshes)) < 2 and rgb.ndim == 3:
         grey = np.repeat(np.asarray(Image.fromarray(rgb).convert("L"))[..., None], 3, axis=2)
         meshes += [
             points for margin, blur in _GREY_CROP_ATTEMPTS if (points := _mesh_one_crop(grey, box, margin, blur)) is not None
