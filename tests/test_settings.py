@@ -41,11 +41,12 @@ def test_report_recipe_has_the_reports_values():
     assert (settings.optimizer, settings.lr, settings.steps, settings.init) == ("adam", 0.03, 1001, "content+noise")
     assert (settings.alpha, settings.beta, settings.content_layer) == (10.0, 40.0, "relu5_4")
     assert settings.style_layers == STYLE_LAYER_PRESETS["balanced"]
+    assert settings.precision == "fp32"  # the report's arithmetic, whatever the CPU
 
 
 def test_explicit_options_override_the_recipe():
-    settings = make_settings(recipe="report", steps=50, beta=80)
-    assert (settings.steps, settings.beta, settings.optimizer) == (50, 80, "adam")
+    settings = make_settings(recipe="report", steps=50, beta=80, precision="bf16")
+    assert (settings.steps, settings.beta, settings.optimizer, settings.precision) == (50, 80, "adam", "bf16")
 
 
 def test_report_objective_keeps_facestyles_optimisation():
