@@ -172,9 +172,8 @@ def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") ->
     """NME and face detection per result, the plain style cost, tables and the contact sheet."""
     import facestyle
     from facestyle.distortion import landmark_nme
-    from facestyle.imageio import load_image, resize_long_side
-
     from facestyle.guidance import DEEP_RELIEF
+    from facestyle.imageio import load_image, resize_long_side
     from facestyle.settings import Settings
 
     layer_weights = dict(Settings().active_style_layers())
@@ -246,8 +245,8 @@ def _markdown(rows: list[dict], timing: dict, modes: list[str], sheet: Path) -> 
                      f"{_f(s['median_nme'])} | {_f(s['worst_nme'])} | {s['style']:.4g} | {s['shallow']:.4g} | {s['seconds']:.2f} |")
     ratio = summary["face-aware"]["style"] / summary["plain"]["style"]
     shallow_ratio = summary["face-aware"]["shallow"] / summary["plain"]["shallow"]
-    pair_ratios = [a["style_cost"] / p["style_cost"] for a in rows if a["mode"] == "face-aware"
-                   for p in rows if p["mode"] == "plain" and (p["face"], p["style"]) == (a["face"], a["style"])]
+    plain_cost = {(r["face"], r["style"]): r["style_cost"] for r in rows if r["mode"] == "plain"}
+    pair_ratios = [r["style_cost"] / plain_cost[r["face"], r["style"]] for r in rows if r["mode"] == "face-aware"]
     lines += ["", f"Face-aware style cost / plain style cost (medians): **{ratio:.2f}×** (median of the per-pair "
               f"ratios {statistics.median(pair_ratios):.2f}×); without relu5_1: **{shallow_ratio:.2f}×**.", "",
               "Per style (median NME plain → face-aware; worst face-aware):", "",

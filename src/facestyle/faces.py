@@ -455,9 +455,9 @@ def _mesh_crop(rgb: np.ndarray, box: Box, *, confirm: bool = False) -> np.ndarra
     detector (128 px input) sees the face at a size it finds reliably.
 
     One crop's mesh is not repeatable enough to measure distortion with: on a low-key photo with
-    a hand on the cheek (the older man), meshes of four crops of the *same* image differed by up to
-    0.04 of the inter-ocular distance, mostly along the face outline, and a 2-pixel blur of the
-    photo moved its mesh by 0.071. So every crop is meshed and the meshes within
+    a hand on the cheek (the older man, at 512 px), meshes of four crops of the *same* image differed
+    by up to 0.055 of the inter-ocular distance, and a 2-pixel blur of the photo moved its mesh by
+    0.071 (0.024 with the consensus below). So every crop is meshed and the meshes within
     :data:`_CONFIRM_NME` of their medoid are averaged. When fewer than two colour crops give meshes
     that agree, greyscale copies are tried too: a painting's colour cast (a blue Starry-Night face) can
     hide a face from the mesh's detector that its shading still shows. With ``confirm`` (a weak

@@ -29,8 +29,8 @@ Measured at 512 px (one run each): Washington × Vermeer, landmark NME 0.347 wit
 both faces left out (no second face); the older man × Vermeer 0.162 → 0.039. The whole-image style
 cost then rises where it asked for the painted face (0.111 → 0.355 for Washington, 0.065 → 0.071 for
 the older man), since that measure still wants the painting's face at relu5_1. Matching the photo's
-face to the painted face at relu5_1 instead (fifth session, three pairs) brought that cost down to
-plain's but repainted the faces as plain Gatys does (Washington × Vermeer NME 0.010 → 0.041).
+face to the painted face at relu5_1 instead (fifth session, three pairs) cut that layer's cost 3.6–17×
+but repainted the faces as plain Gatys does (Washington × Vermeer NME 0.010 → 0.041).
 """
 
 from __future__ import annotations
