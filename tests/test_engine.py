@@ -6,6 +6,7 @@ import torch
 
 import facestyle
 from facestyle.engine import initial_image, resolve_device, upscale_result
+from tests.conftest import DATA
 from facestyle.errors import InputImageError, OptionError
 from facestyle.imageio import load_image, resize_long_side, to_tensor
 from facestyle.objective import build_objective
@@ -177,3 +178,26 @@ def test_precision_auto_uses_bf16_only_on_a_cpu_with_native_bf16(monkeypatch):
     assert engine.compute_dtype("bf16", cpu) is torch.bfloat16
     # CUDA keeps its measured TF32 path unless bf16 is asked for.
     assert engine.compute_dtype("auto", torch.device("cuda")) is None
+
+
+def test_forced_bf16_on_a_cpu_that_emulates_it_is_noted(monkeypatch):
+    import torch
+
+    from facestyle import engine
+
+    cpu, settings = torch.device("cpu"), facestyle.Settings(precision="bf16")
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
+    assert engine.precision_notice(settings, cpu) == engine.EMULATED_BF16_NOTICE
+    assert engine.precision_notice(facestyle.Settings(), cpu) is None
+    assert engine.precision_notice(settings.replace(method="adain"), cpu) is None
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
+    assert engine.precision_notice(settings, cpu) is None
+
+
+def test_the_saved_image_has_the_cost_the_run_reports():
+    # L-BFGS keeps the pixels in [0, 1], so clipping the result for saving changes nothing but the
+    # 8-bit rounding. Unbounded, this run's saved image measured 5 % above the reported J.
+    content, style = DATA / "face_koch_256.jpg", DATA / "style_vermeer_256.jpg"
+    result = facestyle.stylize(content, style, size=64, steps=60, scales=1, objective="report")
+    measured = facestyle.measure_costs(content, style, result.image, size=64, objective="report")["total"]
+    assert measured == pytest.approx(result.final_costs["total"], rel=0.002)

@@ -19,6 +19,10 @@ from torch.nn import functional as F
 class PixelImage:
     """The image itself is the variable (the report's choice; Adam clips it to [0, 1])."""
 
+    #: The box the optimiser keeps the variable in: the displayable range, so what is optimised is
+    #: what is saved.
+    bounds: tuple[float, float] | None = (0.0, 1.0)
+
     def __init__(self, image: torch.Tensor) -> None:
         self.variable = image.detach().clone().contiguous().requires_grad_(True)
 
@@ -30,7 +34,10 @@ class PyramidImage:
     """G = Σ_k up(2^k · L_k): level 0 at full size holds the start image, coarser levels start at 0.
 
     All levels live in one flat tensor (``variable``), so an optimiser sees a single vector.
+    Its entries are not pixels, so it has no box (the image is clipped to [0, 1] afterwards).
     """
+
+    bounds: tuple[float, float] | None = None
 
     def __init__(self, image: torch.Tensor, levels: int = 4) -> None:
         self.shape = image.shape
