@@ -369,3 +369,15 @@ def test_study_bad_values_are_one_line(extra, message, tmp_path, face_path, styl
     code, _, err = _run(["study", str(face_path), str(style_path), "-o", str(folder), *extra], capsys)
     assert code == 2 and message in err and err.count("\n") == 1, err
     assert not folder.exists()
+
+
+def test_forced_bf16_on_a_cpu_that_emulates_it_is_said_once_before_the_run(tmp_path, face_path, style_path, capsys, monkeypatch):
+    from facestyle import engine
+
+    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
+    out = tmp_path / "o.png"
+    argv = ["run", str(face_path), str(style_path), "-o", str(out), "--size", "32", "--steps", "1", "--quiet",
+            "--device", "cpu", "--precision", "bf16"]
+    code, _, err = _run(argv, capsys)
+    assert code == 0 and out.exists()
+    assert err.count("no native bf16") == 1 and "--precision auto" in err

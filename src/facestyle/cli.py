@@ -363,7 +363,7 @@ def run_inputs(args: argparse.Namespace, config: Any) -> tuple[str, list[str]]:
 
 def _run(args: argparse.Namespace) -> int:
     from .config import load_config, make_run_settings, record_inputs
-    from .engine import stylize
+    from .engine import precision_notice, resolve_device, stylize
     from .imageio import check_output_path, save_image
     from .progress import ProgressPrinter
     from .report import check_log_path, plot_histories, write_history
@@ -389,11 +389,16 @@ def _run(args: argparse.Namespace) -> int:
     settings = make_run_settings(
         config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
     )
+    # Said before the run too: it is about how long the run will take.
+    slow = precision_notice(settings, resolve_device(settings.device))
+    if slow:
+        print(f"facestyle: {slow}", file=sys.stderr)
     printer = ProgressPrinter(total=settings.steps, enabled=not args.quiet, save_every=save_every, output=output)
     with printer:
         result = stylize(content, styles, settings, progress=printer)
     for note in result.notes:
-        print(f"facestyle: {note}", file=sys.stderr)
+        if note != slow:
+            print(f"facestyle: {note}", file=sys.stderr)
     if args.save_masks:
         _save_mask_overlay(content, settings.size, args.save_masks)
     metadata = result.metadata()
