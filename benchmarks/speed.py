@@ -164,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cap", type=float, default=90.0, help="time cap in seconds for the large-size runs")
     parser.add_argument("--pairs", type=int, default=len(PAIRS))
     parser.add_argument("--large-pairs", type=int, default=len(PAIRS), help="pairs that also run at --large-size")
-    parser.add_argument("--repeats", type=int, default=3, help="alternated full 512 px runs of each default")
+    parser.add_argument("--repeats", type=int, default=3, help="alternated full 512 px runs of each default (0: none)")
+    parser.add_argument("--tag", default="", help="suffix for the result files (speed-TAG.json, speed-TAG.png)")
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
     args = parser.parse_args(argv)
@@ -174,7 +175,14 @@ def main(argv: list[str] | None = None) -> int:
     import torch
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    machine = torch.cuda.get_device_name(0) if device == "cuda" else f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    if device == "cuda":
+        machine = torch.cuda.get_device_name(0)
+    else:
+        from facestyle.engine import cpu_has_native_bf16
+
+        # Whether facestyle's runs (precision "auto") are bf16 or float32 on this CPU.
+        arithmetic = "native bf16" if cpu_has_native_bf16() else "no native bf16, so facestyle runs in float32"
+        machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {arithmetic}"
     report = {
         "date": datetime.date.today().isoformat(),
         "device": device,
@@ -235,10 +243,11 @@ def main(argv: list[str] | None = None) -> int:
     report["median_ratio"] = statistics.median(ratios) if ratios else None
     long_ratios = [p["long_time_to_j_ratio"] for p in report["pairs"] if p["long_time_to_j_ratio"]]
     report["median_long_ratio"] = statistics.median(long_ratios) if long_ratios else None
-    report["full_default"] = full_default_runs(args)
-    print(_full_default_table(report["full_default"]), flush=True)
+    report["full_default"] = full_default_runs(args) if args.repeats else None
+    if report["full_default"]:
+        print(_full_default_table(report["full_default"]), flush=True)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "-quick" if args.quick else ""
+    suffix = "-quick" if args.quick else (f"-{args.tag}" if args.tag else "")
     (RESULTS / f"speed{suffix}.json").write_text(json.dumps(report, indent=1))
     _plot(report, RESULTS / f"speed{suffix}.png")
     markdown = _markdown(report, args, suffix)
@@ -348,8 +357,9 @@ def _markdown(report: dict, args, suffix: str) -> str:
         f"**Median time-to-J ratio across pairs: default {_fmt(report['median_ratio'], '.1f')}×, "
         f"with {args.baseline_steps} steps {_fmt(report['median_long_ratio'], '.1f')}×.**"
     )
-    lines += ["", f"#### Full default `gatys` run at {report['large_size']} px, demo pair, default objective", ""]
-    lines.append(_full_default_table(report["full_default"]))
+    if report["full_default"]:
+        lines += ["", f"#### Full default `gatys` run at {report['large_size']} px, demo pair, default objective", ""]
+        lines.append(_full_default_table(report["full_default"]))
     lines.append(f"\n![J against seconds](benchmarks/results/speed{suffix}.png)")
     return "\n".join(lines)
 

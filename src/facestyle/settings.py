@@ -248,8 +248,7 @@ RECIPES: dict[str, dict[str, Any]] = {
         "init": "content+noise",
         "noise": 0.25,
         "scales": 1,
-        # The report's arithmetic. bf16 drifts over long runs: after 1,001 steps the float32 J of a
-        # bf16 run's image read 36 % above the run's own J (BENCHMARKS.md, fifth session).
+        # The report's arithmetic (float32), so the baseline is the same on every CPU.
         "precision": "fp32",
     },
 }
