@@ -187,7 +187,6 @@ class LBFGS:
         self._costs, self._value, self._grad = costs, new_value, new_grad
         return StepResult(costs, evaluations)
 
-
     def _held_at_bounds(self, flat: torch.Tensor, grad: torch.Tensor) -> torch.Tensor | None:
         """Entries at a bound whose descent direction (−grad) points out of the box: they stay put."""
         if self.bounds is None:
