@@ -55,11 +55,20 @@ def modes_for(protect_levels: list[float] | None) -> dict[str, dict]:
 
 
 FACE_LIMIT: int | None = None
+#: Only these photos, in this order (``--faces``); None: all of them.
+FACE_NAMES: list[str] | None = None
+
+
+def all_faces() -> dict[str, Path]:
+    """Every bundled photo, keyed by a short name."""
+    return {path.stem.split("_", 2)[2]: path for path in sorted((IMAGES / "faces").glob("*.jpg"))}
 
 
 def faces() -> dict[str, Path]:
-    """The bundled photos, keyed by a short name (the first ``FACE_LIMIT`` for smoke runs)."""
-    found = {path.stem.split("_", 2)[2]: path for path in sorted((IMAGES / "faces").glob("*.jpg"))}
+    """The photos of this run: ``FACE_NAMES`` if given, then the first ``FACE_LIMIT`` (smoke runs)."""
+    found = all_faces()
+    if FACE_NAMES is not None:
+        found = {name: found[name] for name in FACE_NAMES}
     return dict(list(found.items())[:FACE_LIMIT])
 
 
@@ -211,6 +220,9 @@ def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") ->
     markdown = _markdown(rows, timing, list(modes), sheet)
     if missing:
         markdown += f"\n\nNot rendered within the run's time limit, so left out: {', '.join(missing)}."
+    if len(complete) < len(all_faces()):
+        markdown += (f"\n\nA subset: {len(complete)} of the {len(all_faces())} bundled photos "
+                     f"({', '.join(complete)}).")
     return markdown
 
 
@@ -290,7 +302,7 @@ def _contact_sheet(work: Path, path: Path, modes: list[str], names: list[str], c
 
 
 def main(argv: list[str] | None = None) -> int:
-    global IMAGES, FACE_LIMIT
+    global IMAGES, FACE_LIMIT, FACE_NAMES
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("phase", nargs="?", choices=["all", "prepare", "render", "measure"], default="all")
     parser.add_argument("--work", type=Path, default=RESULTS / "faces_work")
@@ -300,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/")
     parser.add_argument("--pack", type=Path, default=None, help="render: also pack results into tar files here")
     parser.add_argument("--limit-faces", type=int, default=None, help="only the first N photos (smoke runs)")
+    parser.add_argument("--faces", default="", help="only these photos, in this order, by short name "
+                        "(e.g. older_man_pixabay2442565,andrew_morgan_nasa_2014): a subset when time is short")
     parser.add_argument("--modes", default="", help="render: only these modes, e.g. plain (the rest can follow later)")
     parser.add_argument("--protect-levels", default="", help="extra face_protect levels to render, e.g. 0.25,1")
     parser.add_argument("--sheet", type=Path, default=RESULTS / "faces_sheet.jpg", help="measure: contact sheet path")
@@ -307,6 +321,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     IMAGES = args.images
     FACE_LIMIT = args.limit_faces
+    if args.faces:
+        FACE_NAMES = [name.strip() for name in args.faces.split(",") if name.strip()]
+        unknown = [name for name in FACE_NAMES if name not in all_faces()]
+        if unknown:
+            parser.error(f"unknown photo {unknown[0]!r}; choose from {', '.join(all_faces())}")
     args.work.mkdir(parents=True, exist_ok=True)
     if args.device == "auto":
         import torch
