@@ -92,3 +92,18 @@ def test_unbounded_lbfgs_leaves_the_box_on_the_same_problem():
     for _ in range(20):
         optimizer.step(evaluate)
     assert image.min().item() > 1.0
+
+
+def test_a_step_that_leaves_the_value_unchanged_is_not_taken():
+    # bf16 evaluations late in a long run: a tiny step leaves J bit-for-bit equal, and the Armijo
+    # margin (1e-4 · gradient · step) is below J's float resolution. Accepting such steps made a
+    # run repeat one J for 500 steps; now the step is refused and the optimiser says it converged.
+    image = torch.zeros(10, requires_grad=True)
+
+    def flat():
+        image.grad = torch.full_like(image, 1e-12)
+        return {"total": torch.tensor(5.0)}
+
+    result = LBFGS(image).step(flat)
+    assert result.converged
+    assert torch.equal(image.detach(), torch.zeros(10))
