@@ -201,3 +201,44 @@ def test_the_saved_image_has_the_cost_the_run_reports():
     result = facestyle.stylize(content, style, size=64, steps=60, scales=1, objective="report")
     measured = facestyle.measure_costs(content, style, result.image, size=64, objective="report")["total"]
     assert measured == pytest.approx(result.final_costs["total"], rel=0.002)
+
+
+def test_a_bf16_scale_whose_line_search_stalls_finishes_in_float32(face_path, style_path, monkeypatch):
+    # Late in a long bf16 run the line search can fail on rounding noise; the scale then goes on
+    # in float32 instead of stopping there. A float32 scale that stalls still stops, as before.
+    import dataclasses
+
+    from facestyle import engine, optim
+
+    made, dtypes = [], []
+
+    class StallsAtItsThirdStep(optim.LBFGS):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.steps_taken = 0
+            made.append(self)
+
+        def step(self, evaluate):
+            result = super().step(evaluate)
+            self.steps_taken += 1
+            first = self is made[0]
+            return dataclasses.replace(result, converged=True) if first and self.steps_taken == 3 else result
+
+    real_encoder = engine._encoder_for
+
+    def spy(settings, device, *, exact=False):
+        encoder = real_encoder(settings, device, exact=exact)
+        dtypes.append(encoder.compute_dtype)
+        return encoder
+
+    monkeypatch.setattr(engine, "make_optimizer", lambda name, image, *, lr, bounds=None: StallsAtItsThirdStep(
+        image, lr=lr, bounds=bounds))
+    monkeypatch.setattr(engine, "_encoder_for", spy)
+    options = dict(size=32, steps=8, scales=1, face_aware=False)
+    bf16 = facestyle.stylize(face_path, style_path, precision="bf16", **options)
+    assert dtypes == [torch.bfloat16, None]  # the float32 encoder is loaded when the scale stalls
+    assert len(made) == 2 and len(bf16.history) == 8
+    made.clear(), dtypes.clear()
+    fp32 = facestyle.stylize(face_path, style_path, precision="fp32", **options)
+    assert dtypes == [None] and len(made) == 1
+    assert len(fp32.history) == 3

@@ -57,6 +57,10 @@ class Progress:
 
 ProgressCallback = Callable[[Progress], Any]
 
+#: A bf16 scale whose line search stalls is finished in float32 (see :func:`_optimise`); False
+#: stops the scale there instead, as before (kept for A/B measurements).
+FLOAT32_FINISH = True
+
 
 @dataclass
 class Result:
@@ -218,6 +222,7 @@ def _optimise(
     generator = torch.Generator().manual_seed(settings.seed)
     torch.manual_seed(settings.seed)
     encoder = _encoder_for(settings, device)
+    exact_encoder: VGG19Features | None = None  # float32, loaded if a bf16 scale has to finish in it
     history: list[dict[str, float]] = []
     image: torch.Tensor | None = None
     content_tensor: torch.Tensor | None = None
@@ -241,11 +246,8 @@ def _optimise(
         optimizer = make_optimizer(
             settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
         )
-
-        def evaluate(representation: Any = representation, criterion: Any = criterion) -> dict[str, torch.Tensor]:
-            costs = criterion(representation.image())
-            costs["total"].backward()
-            return {name: value.detach() for name, value in costs.items()}
+        evaluate = _evaluator(representation, criterion)
+        in_float32 = encoder.compute_dtype is None
 
         for _ in range(scale.steps):
             step += 1
@@ -270,6 +272,22 @@ def _optimise(
                         scales=len(schedule),
                     )
                 )
+            if result.converged and not in_float32 and FLOAT32_FINISH:
+                # The line search found no decrease in bf16. Late in a long run a step lowers J by
+                # less than bf16's rounding moves it, so the search fails on noise, not because
+                # the image is converged: finish this scale in float32 (targets recomputed, a fresh
+                # curvature history, since the old pairs measured bf16 gradients).
+                if exact_encoder is None:
+                    exact_encoder = _encoder_for(settings, device, exact=True)
+                criterion = build_objective(
+                    exact_encoder, content_tensor, style_tensors, settings, style_blend=settings.style_blend, guide=guide
+                )
+                optimizer = make_optimizer(
+                    settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
+                )
+                evaluate = _evaluator(representation, criterion)
+                in_float32 = True
+                continue
             if result.converged:
                 step = sum(s.steps for s in schedule[: level + 1])  # keep step numbers on the schedule
                 break
@@ -277,6 +295,17 @@ def _optimise(
             image = representation.image().detach().clamp(0, 1)
     assert image is not None
     return image, history
+
+
+def _evaluator(representation: Any, criterion: Any) -> Callable[[], dict[str, torch.Tensor]]:
+    """J at the representation's current image, with ∂J/∂variable left in the variable's grad."""
+
+    def evaluate() -> dict[str, torch.Tensor]:
+        costs = criterion(representation.image())
+        costs["total"].backward()
+        return {name: value.detach() for name, value in costs.items()}
+
+    return evaluate
 
 
 def upscale_result(image: torch.Tensor, coarse_content: torch.Tensor, content: torch.Tensor, mode: str) -> torch.Tensor:
