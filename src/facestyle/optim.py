@@ -166,26 +166,26 @@ class LBFGS:
         else:
             t = self.lr * self.first_step / max(float(direction.abs().max()), 1e-12)
         start = flat.clone()
+        decreased = False
         for _ in range(12):
             flat.copy_(self._project(start + t * direction))
             # Projection can shorten the step, so the decrease asked for is that of the step taken.
             taken = flat - start
-            if not bool(taken.any()):  # the box leaves no room along this direction
-                break
+            if self.bounds is not None and not bool(taken.any()):
+                break  # the box leaves no room along this direction
             with torch.enable_grad():
                 costs, new_value, new_grad = self._evaluate(evaluate)
             evaluations += 1
             # A strict decrease too: in bf16 a tiny step can leave J bit-for-bit unchanged, and
             # accepting it made long runs repeat the same J for hundreds of steps.
             if new_value < value and new_value <= value + 1e-4 * min(float(grad @ taken), 0.0):
+                decreased = True
                 break
             # Minimum of the quadratic through f(0), f'(0) and f(t), kept within [0.1t, 0.5t].
             denominator = 2 * (new_value - value - slope * t)
             proposal = -slope * t * t / denominator if denominator > 0 else 0.5 * t
             t = min(max(proposal, 0.1 * t), 0.5 * t)
-        else:
-            taken = None
-        if taken is None or not bool(taken.any()):  # no decrease found along this direction
+        if not decreased:  # no decrease found along this direction
             flat.copy_(start)
             self.history.clear()
             return StepResult(self._costs, evaluations, converged=True)
