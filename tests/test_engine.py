@@ -238,7 +238,8 @@ def test_a_bf16_scale_whose_line_search_stalls_finishes_in_float32(face_path, st
     bf16 = facestyle.stylize(face_path, style_path, precision="bf16", **options)
     assert dtypes == [torch.bfloat16, None]  # the float32 encoder is loaded when the scale stalls
     assert len(made) == 2 and len(bf16.history) == 8
-    made.clear(), dtypes.clear()
+    made.clear()
+    dtypes.clear()
     fp32 = facestyle.stylize(face_path, style_path, precision="fp32", **options)
     assert dtypes == [None] and len(made) == 1
     assert len(fp32.history) == 3

@@ -232,9 +232,14 @@ def _optimise(
         content_tensor = to_tensor(resize_long_side(content_image, scale.size)).to(device)
         side = style_side(settings, scale.size)
         style_tensors = [to_tensor(resize_long_side(style, side)).to(device) for style in style_images]
-        criterion = build_objective(
-            encoder, content_tensor, style_tensors, settings, style_blend=settings.style_blend, guide=guide
-        )
+
+        def objective_with(
+            vgg: VGG19Features, content: torch.Tensor = content_tensor, styles: list = style_tensors
+        ) -> Any:
+            """This scale's J, its targets computed by ``vgg`` (bf16 or float32)."""
+            return build_objective(vgg, content, styles, settings, style_blend=settings.style_blend, guide=guide)
+
+        criterion = objective_with(encoder)
         if image is None:
             image = initial_image(content_tensor, settings, generator, style_image=style_images, device=device)
         else:
@@ -243,10 +248,7 @@ def _optimise(
         representation = parameterise(
             image.detach().clamp(0, 1), optimizer=settings.optimizer, pyramid_levels=settings.pyramid_levels
         )
-        optimizer = make_optimizer(
-            settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
-        )
-        evaluate = _evaluator(representation, criterion)
+        optimizer, evaluate = _optimiser_on(representation, criterion, settings)
         in_float32 = encoder.compute_dtype is None
 
         for _ in range(scale.steps):
@@ -279,13 +281,7 @@ def _optimise(
                 # curvature history, since the old pairs measured bf16 gradients).
                 if exact_encoder is None:
                     exact_encoder = _encoder_for(settings, device, exact=True)
-                criterion = build_objective(
-                    exact_encoder, content_tensor, style_tensors, settings, style_blend=settings.style_blend, guide=guide
-                )
-                optimizer = make_optimizer(
-                    settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
-                )
-                evaluate = _evaluator(representation, criterion)
+                optimizer, evaluate = _optimiser_on(representation, objective_with(exact_encoder), settings)
                 in_float32 = True
                 continue
             if result.converged:
@@ -297,15 +293,21 @@ def _optimise(
     return image, history
 
 
-def _evaluator(representation: Any, criterion: Any) -> Callable[[], dict[str, torch.Tensor]]:
-    """J at the representation's current image, with ∂J/∂variable left in the variable's grad."""
+def _optimiser_on(
+    representation: Any, criterion: Any, settings: Settings
+) -> tuple[Any, Callable[[], dict[str, torch.Tensor]]]:
+    """A fresh optimiser on the representation's variable, and the evaluation it steps with:
+    J at the current image, with ∂J/∂variable left in the variable's grad."""
 
     def evaluate() -> dict[str, torch.Tensor]:
         costs = criterion(representation.image())
         costs["total"].backward()
         return {name: value.detach() for name, value in costs.items()}
 
-    return evaluate
+    optimizer = make_optimizer(
+        settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
+    )
+    return optimizer, evaluate
 
 
 def upscale_result(image: torch.Tensor, coarse_content: torch.Tensor, content: torch.Tensor, mode: str) -> torch.Tensor:
