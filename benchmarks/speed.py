@@ -21,7 +21,7 @@ same-run baseline, since this machine's speed drifts by ±20 % between minutes.
 Each run is a fresh process, so its peak memory (max RSS) is its own. Results go to
 ``benchmarks/results/speed.json``, a plot ``speed.png`` and the marked section of BENCHMARKS.md.
 
-    python benchmarks/speed.py                 # the full run (about 70 min on a 2-core CPU)
+    python benchmarks/speed.py                 # the full run (75 min on a 2-core AMX CPU, seventh session)
     python benchmarks/speed.py --quick         # a smoke run of the script itself (about 2 min)
 """
 
@@ -330,8 +330,6 @@ def _pair_table(entry: dict, args) -> str:
         ("adain", "adain alone"),
     )
     for key, label in runs:
-        if key not in entry:  # results written before that run was part of the benchmark
-            continue
         run = entry[key]
         final = entry["baseline_level"] if key == "baseline" else run["final_j"]
         exact = "" if key == "baseline" else _fmt(run.get("final_j_float32"))
@@ -344,8 +342,8 @@ def _pair_table(entry: dict, args) -> str:
         f"ratio {_fmt(entry['long_time_to_j_ratio'], '.1f')}×"
         + (f" (by the runs' own J: {_fmt(entry['own_j_reaches_level_at']['default'], '.1f')} s and "
            f"{_fmt(entry['own_j_reaches_level_at']['long'], '.1f')} s)" if "own_j_reaches_level_at" in entry else "")
-        + (f"; from the AdaIN result after {_fmt(entry['adain_start_reaches_level_at'], '.1f')} s → ratio "
-           f"{_fmt(entry['adain_start_time_to_j_ratio'], '.1f')}×" if "adain_start" in entry else "")
+        + f"; from the AdaIN result after {_fmt(entry['adain_start_reaches_level_at'], '.1f')} s → ratio "
+        f"{_fmt(entry['adain_start_time_to_j_ratio'], '.1f')}×"
     )
     large = entry["large"]
     if large is None:
@@ -372,8 +370,7 @@ def _markdown(report: dict, args, suffix: str) -> str:
     lines.append(
         f"**Median time-to-J ratio across pairs: default {_fmt(report['median_ratio'], '.1f')}×, "
         f"with {args.baseline_steps} steps {_fmt(report['median_long_ratio'], '.1f')}×"
-        + (f", from the AdaIN result {_fmt(report['median_adain_start_ratio'], '.1f')}×"
-           if "median_adain_start_ratio" in report else "")
+        + f", from the AdaIN result {_fmt(report['median_adain_start_ratio'], '.1f')}×"
         + ".** (Each median is over the pairs where that run reached the level.)"
     )
     if report["full_default"]:
@@ -395,8 +392,6 @@ def _plot(report: dict, path: Path) -> None:
         runs = (("baseline", "report recipe (Adam)"), ("default", "facestyle default"),
                 ("long", "facestyle, same steps"), ("adain_start", "facestyle from AdaIN, 1 scale"))
         for key, label in runs:
-            if key not in entry:
-                continue
             curve = [(t, j) for t, j, at in entry[key]["curve"] if at == report["size"]]
             axis.plot([t for t, _ in curve], [j for _, j in curve], label=label, linewidth=1.2)
         axis.axhline(entry["baseline_level"], color="gray", linestyle=":", linewidth=1, label="baseline level")
