@@ -305,13 +305,18 @@ def _add_api_routes(app: FastAPI, studio: Studio) -> None:
         )
 
     @app.get("/api/jobs/{job_id}/preview", responses=ERRORS, tags=["jobs"])
-    def job_preview(job_id: str) -> FileResponse:
+    def job_preview(job_id: str) -> Response:
         """The latest intermediate image (JPEG, small); the final image once done."""
         job = studio.job(job_id)
         path = studio.files.path(job.id, JobFiles.PREVIEW)
-        if not path.is_file():
-            raise NotFound("no preview yet; the first one appears after the first step")
-        return FileResponse(path, media_type="image/jpeg")
+        try:
+            # Read once, not FileResponse: the worker replaces the preview every half second, and
+            # FileResponse takes the size from one file and the bytes from the next
+            # (ERR_CONTENT_LENGTH_MISMATCH in the browser test).
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise NotFound("no preview yet; the first one appears after the first step") from None
+        return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
     @app.get("/api/jobs/{job_id}/result", responses=ERRORS, tags=["jobs"])
     def job_result(job_id: str, download: bool = False) -> FileResponse:
