@@ -239,12 +239,11 @@ OBJECTIVES: dict[str, dict[str, Any]] = {
 }
 
 #: How facestyle optimises an objective when the caller does not say. Measured with
-#: ``benchmarks/speed.py`` (BENCHMARKS.md): on ``report`` (relu5_4 content, α=10, β=40) the generic
-#: default (photo start, 3 scales, 200 steps) stops far above the level the report's 1,001 Adam
-#: steps reach, while L-BFGS from the AdaIN result at one scale reached it 5.3–33.5× sooner
-#: (seventh session, 2-core AMX CPU). The
-#: face-aware ``facestyle`` objective keeps the generic default: it starts from the photo to
-#: keep the face, and its 200 steps are converged at 512 px.
+#: ``benchmarks/speed.py`` (BENCHMARKS.md, tenth session): on ``report`` (relu5_4 content, α=10,
+#: β=40) the generic default (photo start, 3 scales, 200 steps) stops far above the level the
+#: report's 1,001 Adam steps reach on every pair, while L-BFGS from the AdaIN result at one scale
+#: reaches it 9.9-30× sooner. The face-aware ``facestyle`` objective keeps the generic default: it
+#: starts from the photo to keep the face, and its 200 steps are converged at 512 px.
 OBJECTIVE_OPTIMISATION: dict[str, dict[str, Any]] = {
     "facestyle": {},
     "report": {"init": "adain", "scales": 1, "steps": 1000},
