@@ -19,6 +19,7 @@ from .settings import (
     INITS,
     MAX_STRENGTH,
     METHODS,
+    OBJECTIVE_OPTIMISATION,
     OBJECTIVES,
     OPTIMIZERS,
     PRECISIONS,
@@ -119,7 +120,11 @@ def add_settings_arguments(run: argparse.ArgumentParser) -> None:
     presets = run.add_argument_group("presets (explicit flags override them)")
     presets.add_argument("--recipe", choices=sorted(RECIPES), help="the report's objective and optimisation")
     presets.add_argument(
-        "--objective", choices=sorted(OBJECTIVES), help="'report': the report's layers, λ, α, β; default facestyle's"
+        "--objective",
+        choices=sorted(OBJECTIVES),
+        help="'report': the report's layers, λ, α, β, optimised from the AdaIN result "
+        f"({OBJECTIVE_OPTIMISATION['report']['scales']} scale, {OBJECTIVE_OPTIMISATION['report']['steps']} steps); "
+        "default facestyle's",
     )
 
     objective = run.add_argument_group("objective: J = α·J_content + β·J_style")
