@@ -187,3 +187,15 @@ def test_no_relief_when_the_analysed_painting_is_blended_out(face_256, vermeer_2
     objective = build_objective(encoder, to_tensor(photo), [to_tensor(painting), to_tensor(other)], settings,
                                 style_blend=[0.0, 1.0], guide=guide)
     assert all(type(loss) is StyleLoss for loss in objective.style_losses)
+
+
+def test_measure_costs_with_the_runs_face_guide_gives_the_cost_that_run_minimised(face_256, vermeer_256):
+    photo = resize_long_side(load_image(face_256), 64)
+    guide = analyse_pair(photo, resize_long_side(load_image(vermeer_256), 64))
+    result = facestyle.stylize(face_256, vermeer_256, size=64, steps=20, scales=1, face_guide=guide, precision="fp32")
+    own = facestyle.measure_costs(face_256, vermeer_256, result.image, size=64, face_guide=guide)
+    plain = facestyle.measure_costs(face_256, vermeer_256, result.image, size=64)
+    assert own["total"] == pytest.approx(result.final_costs["total"], rel=0.005)
+    # Without the guide the same image is measured on the plain objective: no face terms.
+    assert "content.relu3_1" in own and "content.relu3_1" not in plain
+    assert plain["style"] != pytest.approx(own["style"], rel=0.01)

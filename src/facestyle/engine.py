@@ -443,12 +443,15 @@ def measure_costs(
     *,
     recipe: str | None = None,
     objective: str | None = None,
+    face_guide: FaceGuide | None = None,
     **options: Any,
 ) -> dict[str, float]:
     """Evaluate J and its terms for ``candidate`` at ``settings.size`` without optimising anything.
 
     Used to compare results of different methods on one objective (benchmarks, studies, tests).
-    The candidate is resized to the content photo's size at ``settings.size``.
+    The candidate is resized to the content photo's size at ``settings.size``. Without
+    ``face_guide`` the objective is the plain one whatever ``face_aware`` says; with the guide a
+    :func:`stylize` run used (``face_aware`` on), it is the face-aware objective that run minimised.
     """
     settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
     device = resolve_device(settings.device)
@@ -458,7 +461,8 @@ def measure_costs(
     candidate_image = resize_to(load_image(candidate, what="image to measure"), content_image.size)
     encoder = _encoder_for(settings, device, exact=True)
     criterion = build_objective(
-        encoder, to_tensor(content_image).to(device), styles, settings, style_blend=settings.style_blend
+        encoder, to_tensor(content_image).to(device), styles, settings, style_blend=settings.style_blend,
+        guide=face_guide,
     )
     with torch.no_grad():
         costs = criterion(to_tensor(candidate_image).to(device))
