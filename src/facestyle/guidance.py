@@ -19,7 +19,8 @@ by computing Gram matrices per region; here the regions come from the face analy
 With either, protection also lowers the style weight of the face regions (:data:`STYLE_RELIEF`).
 
 With the default ``region_style="off"`` and a painting that is itself a portrait, protection also
-takes both faces out of the deepest style layer (:data:`DEEP_RELIEF`, :data:`PAINTING_RELIEF`): a
+takes the painting's face out of the deepest style layer and halves the photo's there
+(:data:`DEEP_RELIEF`, :data:`PAINTING_RELIEF`): a
 portrait's relu5_1 Gram holds a face (eyes, nose and mouth detectors firing together), and plain
 Gatys satisfies it by repainting the photo's face as the painted one. Relieving only the photo's
 face moves the painted face elsewhere (Washington × Vermeer at 512 px: the Vermeer girl's face
@@ -59,7 +60,15 @@ FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 #: Style relief over the photo's face at these layers when the painting is a portrait (× face
 #: protection): the face's positions count (1 − relief)² as much in the layer's Gram. Only the
 #: deepest layer: shallower ones carry the colour and brush texture the face should take on.
-DEEP_RELIEF = {"relu5_1": 1.0}
+#: Half, not all: a face left entirely out of relu5_1 is free to grow activations there that no
+#: term restrains, and the whole-image style cost at that layer then rose up to 100× plain Gatys's
+#: (thirteenth session, 512 px, one run each, whole-image style cost / NME, relief 1 → 0.5:
+#: Washington × Vermeer 0.364 / 0.0133 → 0.082 / 0.0116, the low-key man × Van Gogh 0.904 / 0.0125
+#: → 0.061 / 0.0208, × Rembrandt etching 0.789 / 0.0132 → 0.059 / 0.0193, the older man × Vermeer
+#: 0.072 / 0.0265 → 0.064 / 0.0423, × Van Gogh 0.093 / 0.0434 → 0.044 / 0.0247). At 0.8 the cost
+#: stayed 2–5× higher than at 0.5; the painted face does not come back at 0.5, since the target
+#: still leaves it out (:data:`PAINTING_RELIEF`).
+DEEP_RELIEF = {"relu5_1": 0.5}
 #: How much the painting's own face is left out of its Gram target at those layers (1 = entirely).
 PAINTING_RELIEF = {"relu5_1": 1.0}
 

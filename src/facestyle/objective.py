@@ -145,7 +145,7 @@ def build_objective(
             first.targets = sum(weight * loss.targets for weight, loss in per_style_losses)
             style_losses.append(first)
     else:
-        # A portrait painting: both faces are left out at relu5_1 (see guidance.DEEP_RELIEF).
+        # A portrait painting: at relu5_1 its face is left out and the photo's halved (guidance.DEEP_RELIEF).
         relief = None
         # guide.style is the first painting's analysis: no relief when a blend weight of 0 left it out.
         if guided and protect > 0 and per_style and per_style[0][1] is styles[0]:
