@@ -107,3 +107,38 @@ def test_a_step_that_leaves_the_value_unchanged_is_not_taken():
     result = LBFGS(image).step(flat)
     assert result.converged
     assert torch.equal(image.detach(), torch.zeros(10))
+
+
+def _reference_direction(pairs, grad, free):
+    """−H·grad by the textbook two-loop recursion on explicitly restricted pairs (s∘free, y∘free)."""
+    restricted = [(s * free, y * free) for s, y in pairs]
+    restricted = [(s, y, 1.0 / (y @ s)) for s, y in restricted if float(y @ s) > 1e-10]
+    q, alphas = -grad * free, []
+    for s, y, rho in reversed(restricted):
+        alphas.append(rho * (s @ q))
+        q = q - alphas[-1] * y
+    s, y, _ = restricted[-1]
+    q = q * ((s @ y) / (y @ y))
+    for (s, y, rho), alpha in zip(restricted, reversed(alphas)):
+        q = q + (alpha - rho * (y @ q)) * s
+    return q
+
+
+def test_the_in_place_two_loop_matches_the_textbook_recursion_with_and_without_a_free_mask():
+    from facestyle.optim import _History
+
+    torch.manual_seed(0)
+    n, history = 500, _History()
+    pairs = []
+    for _ in range(8):
+        s = torch.randn(n, dtype=torch.float64)
+        y = s * torch.rand(n, dtype=torch.float64) + 0.1 * torch.randn(n, dtype=torch.float64)
+        history.push(s, y, 6)
+        pairs = (pairs + [(s, y)])[-6:] if float(y @ s) > 1e-10 else pairs
+    grad = torch.randn(n, dtype=torch.float64)
+    free = (torch.rand(n) > 0.3).to(torch.float64)
+    everything, before = torch.ones(n, dtype=torch.float64), grad.clone()
+    assert torch.allclose(history.direction(grad, free), _reference_direction(pairs, grad, free), atol=1e-10)
+    assert torch.allclose(history.direction(grad), _reference_direction(pairs, grad, everything), atol=1e-10)
+    assert float(history.direction(grad, free)[free == 0].abs().max()) == 0.0  # held entries stay put
+    assert torch.equal(grad, before)  # the gradient is not modified in place

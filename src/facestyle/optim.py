@@ -85,22 +85,40 @@ class _History:
         to those entries, so curvature measured on entries now held at a bound does not bend the
         step of the others: quasi-Newton in the free subspace.
         """
-        pairs = list(zip(self.steps, self.grad_changes, self.inverse_curvatures))
-        if free is not None:
-            restricted = [(s * free, y * free) for s, y, _ in pairs]
-            pairs = [(s, y, 1.0 / c) for s, y in restricted if float(c := y @ s) > 1e-10]
-        q = -grad if free is None else -grad * free
+        if free is None:
+            return self._two_loop(-grad, list(zip(self.steps, self.grad_changes, self.inverse_curvatures)))
+        # Restricted pairs (s∘free, y∘free) are never built: q starts in the free subspace and every
+        # update keeps it there, so s·q and y·q equal their restricted dots, and the curvature
+        # (y∘free)·(s∘free) is (y∘s)·free. Building them cost 60 fresh image-sized tensors per step,
+        # whose page faults took about as long as a tenth of a VGG evaluation on a 2-core CPU.
+        scratch = torch.empty_like(grad)
+        pairs = []
+        for s, y in zip(self.steps, self.grad_changes):
+            curvature = torch.mul(y, s, out=scratch) @ free
+            if float(curvature) > 1e-10:
+                pairs.append((s, y, 1.0 / curvature))
+        return self._two_loop(-grad * free, pairs, free, scratch)
+
+    @staticmethod
+    def _two_loop(q: torch.Tensor, pairs: list, free: torch.Tensor | None = None,
+                  scratch: torch.Tensor | None = None) -> torch.Tensor:
+        """The recursion on ``q`` = −grad in place; with ``free``, y and s enter restricted to it."""
+
+        def restricted(vector: torch.Tensor) -> torch.Tensor:
+            return vector if free is None else torch.mul(vector, free, out=scratch)
+
         alphas = []
         for s, y, rho in reversed(pairs):
             alpha = rho * (s @ q)
-            q = q - alpha * y
+            q.addcmul_(restricted(y), alpha, value=-1)
             alphas.append(alpha)
         if pairs:
-            s, y, _ = pairs[-1]
-            q = q * ((s @ y) / (y @ y))
+            s, y, rho = pairs[-1]
+            y_norm = y @ y if free is None else torch.mul(y, y, out=scratch) @ free
+            q.mul_(1.0 / (rho * y_norm))  # H₀ = sᵀy / yᵀy, both in the free subspace
         for (s, y, rho), alpha in zip(pairs, reversed(alphas)):
             beta = rho * (y @ q)
-            q = q + (alpha - beta) * s
+            q.addcmul_(restricted(s), alpha - beta)
         return q
 
 
