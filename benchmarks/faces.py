@@ -270,7 +270,8 @@ def _markdown(rows: list[dict], timing: dict, modes: list[str], sheet: Path) -> 
         own_ratio = (statistics.median(r["own_style_cost"] for r in rows if r["mode"] == "face-aware")
                      / statistics.median(r["own_style_cost"] for r in rows if r["mode"] == "plain"))
         lines.append(f"On the objective each mode minimised (face-aware's leaves the painted face out and "
-                     f"halves the photo's at relu5_1 with a portrait painting), face-aware's style cost / plain's (medians): {own_ratio:.2f}×.")
+                     f"halves the photo's at relu5_1 with a portrait painting), face-aware's style cost / "
+                     f"plain's (medians): {own_ratio:.2f}×.")
     lines += ["",
               "Per style (median NME plain → face-aware; worst face-aware):", "",
               "| style | plain median NME | face-aware median NME | face-aware worst | style cost ratio "

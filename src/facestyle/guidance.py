@@ -66,8 +66,8 @@ FEATURE_LAYERS = ("relu1_1", "relu2_1", "relu3_1")
 #: Washington × Vermeer 0.364 / 0.0133 → 0.082 / 0.0116, the low-key man × Van Gogh 0.904 / 0.0125
 #: → 0.061 / 0.0208, × Rembrandt etching 0.789 / 0.0132 → 0.059 / 0.0193, the older man × Vermeer
 #: 0.072 / 0.0265 → 0.064 / 0.0423, × Van Gogh 0.093 / 0.0434 → 0.044 / 0.0247). At 0.8 the cost
-#: stayed 2–5× higher than at 0.5; the painted face does not come back at 0.5, since the target
-#: still leaves it out (:data:`PAINTING_RELIEF`).
+#: stayed 1.1–10× higher than at 0.5 on the same six pairs; the painted face does not come back
+#: at 0.5, since the target still leaves it out (:data:`PAINTING_RELIEF`).
 DEEP_RELIEF = {"relu5_1": 0.5}
 #: How much the painting's own face is left out of its Gram target at those layers (1 = entirely).
 PAINTING_RELIEF = {"relu5_1": 1.0}
