@@ -38,6 +38,24 @@ def test_gram_matrix_gradient_equals_that_of_the_plain_product():
     assert torch.autograd.gradcheck(gram_matrix, (features.detach().requires_grad_(True),))
 
 
+def test_gram_matrix_of_channels_last_features_keeps_their_layout_and_gradient():
+    # The bf16 and GPU encoders give channels-last activations; their Gram gradient must be the
+    # same numbers and come back in that layout, so autograd's sum with the next conv's gradient
+    # is not a mixed-layout add.
+    features = torch.randn(2, 3, 4, 5, dtype=torch.float64)
+    upstream = torch.randn(2, 3, 3, dtype=torch.float64)
+    plain = features.clone().requires_grad_(True)
+    nhwc = features.clone().contiguous(memory_format=torch.channels_last).requires_grad_(True)
+    arriving = []  # a leaf's .grad is restrided to the leaf's layout; what the graph passes is not
+    activations = nhwc * 1
+    activations.register_hook(arriving.append)
+    (gram_matrix(plain) * upstream).sum().backward()
+    (gram_matrix(activations) * upstream).sum().backward()
+    torch.testing.assert_close(nhwc.grad, plain.grad)
+    assert arriving[0].is_contiguous(memory_format=torch.channels_last)
+    assert torch.autograd.gradcheck(gram_matrix, (nhwc.detach().requires_grad_(True),))
+
+
 def test_content_cost_is_sum_of_squares_over_4_nh_nw_nc():
     content = torch.zeros(1, 2, 3, 4)
     generated = torch.ones(1, 2, 3, 4)
