@@ -28,10 +28,10 @@ class _SymmetricGram(torch.autograd.Function):
     (64, 49152) activations of relu1_1 at 256 px, about 7 % of a whole plain step.
 
     Channels-last activations (the bf16 CPU and the GPU encoders) reach here as a transposed view,
-    F = Mᵀ with M (B, N, C) contiguous. The gradient is then computed as Mᵀ's own layout, M·S with
-    S = ∂L/∂G + ∂L/∂Gᵀ, so it matches the channels-last gradient coming back through the next
-    convolution: returned as a (C, N)-contiguous tensor, autograd summed the two in a mixed-layout
-    add, and the product itself ran slowly. Measured at 256 px on a 2-core CPU (Morgan × straw hat,
+    F = Mᵀ with M (B, N, C) contiguous. The gradient is then computed as M·S with
+    S = ∂L/∂G + ∂L/∂Gᵀ and returned as its transpose, a view in F's own layout, so it matches the
+    channels-last gradient coming back through the next convolution; returned (C, N)-contiguous,
+    autograd summed the two in a slow mixed-layout add. Measured at 256 px on a 2-core CPU (Morgan × straw hat,
     report objective, bf16): 141–156 ms per J evaluation before, 130–132 ms after, the same J.
     """
 
