@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from markdown_sections import replace_section  # noqa: E402
+
 sys.path.insert(0, str(ROOT / "src"))
 IMAGES = ROOT.parent / "shared" / "images"
 RESULTS = ROOT / "benchmarks" / "results"
@@ -74,9 +75,9 @@ def faces() -> dict[str, Path]:
 
 def prepare(work: Path, size: int) -> None:
     """Analyse every photo and painting once, at the size they are stylised at."""
-    from facestyle.faces import NO_FACE_NOTICE, analyse
-    from facestyle.guidance import FaceGuide
-    from facestyle.imageio import load_image, resize_long_side
+    from facestyle.costs.guidance import FaceGuide
+    from facestyle.faces.analysis import NO_FACE_NOTICE, analyse
+    from facestyle.image.io import load_image, resize_long_side
 
     paintings = {name: analyse(resize_long_side(load_image(IMAGES / rel), size)) for name, rel in STYLES.items()}
     guides = {}
@@ -180,9 +181,9 @@ def _resumable_timings(work: Path, size: int, steps: int | None,
 def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") -> str:
     """NME and face detection per result, the plain style cost, tables and the contact sheet."""
     import facestyle
-    from facestyle.distortion import landmark_nme
-    from facestyle.guidance import DEEP_RELIEF
-    from facestyle.imageio import load_image, resize_long_side
+    from facestyle.costs.guidance import DEEP_RELIEF
+    from facestyle.faces.distortion import landmark_nme
+    from facestyle.image.io import load_image, resize_long_side
     from facestyle.settings import Settings
 
     layer_weights = dict(Settings().active_style_layers())

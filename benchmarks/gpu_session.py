@@ -42,7 +42,8 @@ def pack() -> None:
     """Here: split the VGG weights in two, copy the decoder, analyse the faces at 512 px."""
     sys.path.insert(0, str(ROOT / "benchmarks"))
     import faces as face_benchmark
-    from facestyle.weights import ADAIN_DECODER, VGG19_NORMALISED, resolve_path
+
+    from facestyle.features.weights import ADAIN_DECODER, VGG19_NORMALISED, resolve_path
 
     shutil.rmtree(PACK, ignore_errors=True)
     first, second = PACK / "first", PACK / "second"
@@ -74,7 +75,7 @@ def run(out: Path, budget: float, smoke: bool = False) -> int:
     with joined.open("wb") as stream:
         for part in (STASH / HALF, second / HALF):
             stream.write(part.read_bytes())
-    from facestyle.weights import ADAIN_DECODER, VGG19_NORMALISED, verify
+    from facestyle.features.weights import ADAIN_DECODER, VGG19_NORMALISED, verify
 
     verify(VGG19_NORMALISED, joined)  # raises with the expected hash when the halves do not match
     verify(ADAIN_DECODER, second / "decoder.pth")

@@ -42,6 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from markdown_sections import replace_section  # noqa: E402
 
 from facestyle.settings import Settings  # noqa: E402
+
 IMAGES = ROOT.parent / "shared" / "images"
 DEMO = (ROOT / "examples" / "face_04_christina_koch_nasa_2014.jpg", ROOT / "examples" / "style_vangogh_selfportrait_1889.jpg")
 #: The generic default's optimisation (the face-aware objective's), run on the report's objective

@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 import facestyle  # noqa: E402
-from facestyle.imageio import load_image  # noqa: E402
+from facestyle.image.io import load_image  # noqa: E402
 
 CONTENT = ROOT / "examples" / "face_04_christina_koch_nasa_2014.jpg"
 STYLE = ROOT / "examples" / "style_vangogh_selfportrait_1889.jpg"

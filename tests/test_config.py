@@ -14,7 +14,7 @@ from facestyle.config import (
     settings_from_dict,
 )
 from facestyle.errors import InputImageError, OptionError
-from facestyle.imageio import save_image
+from facestyle.image.io import save_image
 from facestyle.settings import STYLE_LAYER_PRESETS, Settings, make_settings
 from tests.conftest import read_image
 

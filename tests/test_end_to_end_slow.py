@@ -3,8 +3,8 @@
 import pytest
 
 import facestyle
-from facestyle.distortion import landmark_nme
-from facestyle.imageio import load_image, resize_long_side
+from facestyle.faces.distortion import landmark_nme
+from facestyle.image.io import load_image, resize_long_side
 
 EXAMPLES = __import__("pathlib").Path(__file__).parent.parent / "examples"
 PHOTO = EXAMPLES / "face_04_christina_koch_nasa_2014.jpg"

@@ -5,14 +5,13 @@ import pytest
 import torch
 
 import facestyle
+from facestyle.costs.objective import build_objective
 from facestyle.engine import initial_image, resolve_device, upscale_result
-from tests.conftest import DATA
 from facestyle.errors import InputImageError, OptionError
-from facestyle.imageio import load_image, resize_long_side, to_tensor
-from facestyle.objective import build_objective
+from facestyle.features.vgg import load_vgg19
+from facestyle.image.io import load_image, resize_long_side, to_tensor
 from facestyle.settings import make_settings
-from facestyle.vgg import load_vgg19
-from tests.conftest import read_image
+from tests.conftest import DATA, read_image
 
 
 def test_costs_fall_and_the_result_carries_more_style_than_the_photo(face_path, style_path):
@@ -208,7 +207,8 @@ def test_a_bf16_scale_whose_line_search_stalls_finishes_in_float32(face_path, st
     # in float32 instead of stopping there. A float32 scale that stalls still stops, as before.
     import dataclasses
 
-    from facestyle import engine, optim
+    from facestyle import engine
+    from facestyle.optim import optimizers as optim
 
     made, dtypes = [], []
 

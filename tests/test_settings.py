@@ -3,7 +3,12 @@
 import pytest
 
 from facestyle.errors import OptionError
-from facestyle.settings import STYLE_LAYER_PRESETS, Settings, make_settings, parse_style_layers
+from facestyle.settings import (
+    STYLE_LAYER_PRESETS,
+    Settings,
+    make_settings,
+    parse_style_layers,
+)
 
 
 def test_presets_are_the_reports_table():

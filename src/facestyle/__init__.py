@@ -5,9 +5,22 @@
 >>> result.image.save("portrait.png")  # doctest: +SKIP
 """
 
-from .engine import Progress, Result, measure_costs, stylize
-from .errors import Cancelled, FacestyleError, InputImageError, OptionError, OutputError, WeightsError
-from .settings import RECIPES, OBJECTIVES, STYLE_LAYER_PRESETS, Settings, make_settings
+from facestyle.engine import Progress, Result, measure_costs, stylize
+from facestyle.errors import (
+    Cancelled,
+    FacestyleError,
+    InputImageError,
+    OptionError,
+    OutputError,
+    WeightsError,
+)
+from facestyle.settings import (
+    OBJECTIVES,
+    RECIPES,
+    STYLE_LAYER_PRESETS,
+    Settings,
+    make_settings,
+)
 
 __version__ = "0.1.0"
 

@@ -24,8 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
-from .errors import InputImageError, OptionError
-from .settings import Settings, make_settings
+from facestyle.errors import InputImageError, OptionError
+from facestyle.settings import Settings, make_settings
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -223,7 +223,7 @@ def plan_rerun(output: str | os.PathLike) -> RerunPlan:
             its inputs, or an input is missing or has changed (its SHA-256 differs).
         OptionError: the embedded settings are not valid for this version of facestyle.
     """
-    from .imageio import load_image, read_metadata
+    from facestyle.image.io import load_image, read_metadata
 
     source = Path(output)
     load_image(source, what="image to rerun")  # one clear error for a missing or broken file

@@ -19,17 +19,24 @@ import torch
 from PIL import Image
 from torch.nn import functional as F
 
-from . import color
-from .adain import AdaIN, StyleStatistics, load_adain
-from .errors import OptionError
-from .guidance import FaceGuide, analyse_pair
-from .imageio import ImageSource, load_image, resize_long_side, resize_to, to_pil, to_tensor
-from .objective import blend_weights, build_objective
-from .optim import make_optimizer
-from .parameterisation import parameterise
-from .schedule import make_schedule
-from .settings import Settings, make_settings
-from .vgg import VGG19Features, load_vgg19
+from facestyle.costs.guidance import FaceGuide, analyse_pair
+from facestyle.costs.objective import blend_weights, build_objective
+from facestyle.errors import OptionError
+from facestyle.fast.adain import AdaIN, StyleStatistics, load_adain
+from facestyle.features.vgg import VGG19Features, load_vgg19
+from facestyle.image import color
+from facestyle.image.io import (
+    ImageSource,
+    load_image,
+    resize_long_side,
+    resize_to,
+    to_pil,
+    to_tensor,
+)
+from facestyle.optim.optimizers import make_optimizer
+from facestyle.optim.parameterisation import parameterise
+from facestyle.optim.schedule import make_schedule
+from facestyle.settings import Settings, make_settings
 
 
 @dataclass(frozen=True)
@@ -80,7 +87,7 @@ class Result:
 
     def metadata(self) -> dict[str, Any]:
         """What is embedded in a saved output: the settings plus facestyle's version."""
-        from . import __version__
+        from facestyle import __version__
 
         return {"facestyle": __version__, "settings": self.settings.to_dict()}
 
@@ -119,7 +126,7 @@ def stylize(
         recipe: ``"report"`` for the report's objective and optimisation.
         objective: ``"report"`` for the report's objective with facestyle's optimisation.
         face_guide: face analyses of the photo and painting at ``settings.size`` from
-            :func:`facestyle.guidance.analyse_pair`, to skip analysing them again (benchmarks, studio).
+            :func:`facestyle.costs.guidance.analyse_pair`, to skip analysing them again (benchmarks, studio).
 
     Returns:
         :class:`Result` with the PIL image (the size of the resized content photo) and the history.

@@ -13,8 +13,8 @@ import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from .errors import OptionError
-from .vgg import LAYER_NAMES, canonical_layer
+from facestyle.errors import OptionError
+from facestyle.features.vgg import LAYER_NAMES, canonical_layer
 
 LayerWeights = tuple[tuple[str, float], ...]
 

@@ -13,7 +13,7 @@ import pytest
 from PIL import ExifTags, Image
 
 from facestyle.engine import Progress, Result
-from facestyle.imageio import load_image, resize_long_side
+from facestyle.image.io import load_image, resize_long_side
 from facestyle.settings import make_settings
 from facestyle.web.config import StudioConfig
 

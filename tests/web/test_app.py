@@ -9,12 +9,19 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from facestyle.imageio import read_metadata
+from facestyle.image.io import read_metadata
 from facestyle.web import gallery, presets
 from facestyle.web.app import create_app
 from facestyle.web.files import JobFiles, new_job_id
 from facestyle.web.store import JobStore
-from tests.web.conftest import TINY, SlowEngine, encode, jpeg_with_gps, wait_for, wait_status
+from tests.web.conftest import (
+    TINY,
+    SlowEngine,
+    encode,
+    jpeg_with_gps,
+    wait_for,
+    wait_status,
+)
 
 
 @pytest.fixture

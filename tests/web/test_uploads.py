@@ -12,7 +12,12 @@ import pytest
 from PIL import Image
 
 from facestyle.web.errors import TooLarge, Unprocessable, UnsupportedMedia
-from facestyle.web.uploads import check_declared_type, clean_png, read_limited, sniff_image
+from facestyle.web.uploads import (
+    check_declared_type,
+    clean_png,
+    read_limited,
+    sniff_image,
+)
 from tests.web.conftest import encode, jpeg_with_gps
 
 MAX_PIXELS = 50_000_000

@@ -20,25 +20,38 @@ import swagger_ui_bundle
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response, StreamingResponse
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    Response,
+    StreamingResponse,
+)
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from .. import __version__
-from ..engine import stylize
-from ..errors import FacestyleError
-from . import gallery, presets
-from .config import MEGABYTE, StudioConfig
-from .errors import ApiError, Conflict, NotFound, UnsupportedMedia
-from .files import JobFiles
-from .guards import BodyLimit, HostGuard, SecurityHeaders
-from .schemas import Deleted, ErrorBody, Health, JobView, StyleList, job_view
-from .store import DONE, FINISHED, Job
-from .studio import Studio
-from .uploads import check_declared_type, read_limited, sniff_image
-from .worker import Engine
+from facestyle import __version__
+from facestyle.engine import stylize
+from facestyle.errors import FacestyleError
+from facestyle.web import gallery, presets
+from facestyle.web.config import MEGABYTE, StudioConfig
+from facestyle.web.errors import ApiError, Conflict, NotFound, UnsupportedMedia
+from facestyle.web.files import JobFiles
+from facestyle.web.guards import BodyLimit, HostGuard, SecurityHeaders
+from facestyle.web.schemas import (
+    Deleted,
+    ErrorBody,
+    Health,
+    JobView,
+    StyleList,
+    job_view,
+)
+from facestyle.web.store import DONE, FINISHED, Job
+from facestyle.web.studio import Studio
+from facestyle.web.uploads import check_declared_type, read_limited, sniff_image
+from facestyle.web.worker import Engine
 
 log = logging.getLogger("facestyle.web")
 

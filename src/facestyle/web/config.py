@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import OptionError
+from facestyle.errors import OptionError
 
 MEGABYTE = 1024 * 1024
 

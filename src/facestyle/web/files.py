@@ -13,7 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from .config import make_private_dir
+from facestyle.web.config import make_private_dir
 
 #: 16 random bytes in URL-safe base64 without padding: 22 characters.
 JOB_ID = re.compile(r"[A-Za-z0-9_-]{22}")

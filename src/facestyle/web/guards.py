@@ -17,7 +17,7 @@ import json
 from typing import Any, Awaitable, Callable
 from urllib.parse import urlsplit
 
-from .errors import TooLarge
+from facestyle.web.errors import TooLarge
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

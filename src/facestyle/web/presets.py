@@ -17,10 +17,10 @@ import typing
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from .. import settings as settings_module
-from ..errors import OptionError
-from ..settings import Settings, make_settings
-from .config import StudioConfig
+from facestyle import settings as settings_module
+from facestyle.errors import OptionError
+from facestyle.settings import Settings, make_settings
+from facestyle.web.config import StudioConfig
 
 #: The studio's qualities as Settings overrides; "fast" is the one-pass AdaIN mode once the
 #: engine accepts it (see :func:`quality_options`). "best" is the engine's own defaults.

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from .store import Job
+from facestyle.web.store import Job
 
 
 class ErrorBody(BaseModel):

@@ -10,8 +10,8 @@ from typing import Any, Callable
 
 import uvicorn
 
-from ..errors import OptionError
-from .config import StudioConfig
+from facestyle.errors import OptionError
+from facestyle.web.config import StudioConfig
 
 #: Host names a loopback-bound studio answers to (see :class:`~facestyle.web.guards.HostGuard`).
 LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
@@ -45,7 +45,7 @@ def check_port_free(host: str, port: int) -> None:
 
 def serve(config: StudioConfig, *, host: str = "127.0.0.1", port: int = 8765) -> None:
     """Run the studio until Ctrl-C. Binding to anything but loopback prints a warning."""
-    from .app import create_app
+    from facestyle.web.app import create_app
 
     if not 0 < port < 65536:
         raise OptionError(f"port must be between 1 and 65535, not {port}")

@@ -14,14 +14,14 @@ from typing import Any
 
 from PIL import Image
 
-from ..engine import stylize
-from .config import StudioConfig, make_private_dir
-from .errors import Busy, NotFound
-from .files import JobFiles, is_job_id, new_job_id
-from .retention import Janitor
-from .store import Job, JobStore, QueueFull
-from .uploads import clean_png
-from .worker import CancelFlags, Engine, Worker
+from facestyle.engine import stylize
+from facestyle.web.config import StudioConfig, make_private_dir
+from facestyle.web.errors import Busy, NotFound
+from facestyle.web.files import JobFiles, is_job_id, new_job_id
+from facestyle.web.retention import Janitor
+from facestyle.web.store import Job, JobStore, QueueFull
+from facestyle.web.uploads import clean_png
+from facestyle.web.worker import CancelFlags, Engine, Worker
 
 log = logging.getLogger("facestyle.web")
 

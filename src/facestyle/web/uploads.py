@@ -14,9 +14,9 @@ from typing import Any
 
 from PIL import Image
 
-from ..errors import InputImageError
-from ..imageio import load_image, resize_long_side
-from .errors import TooLarge, Unprocessable, UnsupportedMedia
+from facestyle.errors import InputImageError
+from facestyle.image.io import load_image, resize_long_side
+from facestyle.web.errors import TooLarge, Unprocessable, UnsupportedMedia
 
 #: Formats (as Pillow names them after sniffing) a photo or painting may arrive in.
 ACCEPTED_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP", "BMP", "GIF", "TIFF"})

@@ -16,12 +16,12 @@ from typing import Any, Callable
 
 from PIL import Image
 
-from ..engine import Progress, Result, stylize
-from ..errors import Cancelled, FacestyleError
-from ..imageio import save_image
-from . import gallery
-from .files import JobFiles
-from .store import CANCELLED, DONE, FAILED, Job, JobStore
+from facestyle.engine import Progress, Result, stylize
+from facestyle.errors import Cancelled, FacestyleError
+from facestyle.image.io import save_image
+from facestyle.web import gallery
+from facestyle.web.files import JobFiles
+from facestyle.web.store import CANCELLED, DONE, FAILED, Job, JobStore
 
 log = logging.getLogger("facestyle.web")
 

@@ -1,0 +1,84 @@
+"""Showing a run's progress in a terminal: a tqdm bar with ETA and costs, and periodic saves."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from tqdm import tqdm
+
+from facestyle.engine import Progress
+from facestyle.image.io import save_image
+
+
+def intermediate_path(output: Path, step: int) -> Path:
+    """Where the image of ``step`` goes: ``portrait.png`` → ``portrait.step0050.png``."""
+    return output.with_name(f"{output.stem}.step{step:04d}{output.suffix}")
+
+
+class _TerminalBar:
+    """A tqdm bar on stderr, opened on the first update so errors found before it print cleanly."""
+
+    bar: tqdm | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+    def _open(self, total: int) -> tqdm:
+        if self.bar is None:
+            self.bar = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
+        return self.bar
+
+
+class ProgressPrinter(_TerminalBar):
+    """A progress callback for :func:`facestyle.stylize` that draws a bar and saves every N steps."""
+
+    def __init__(self, *, total: int, enabled: bool = True, save_every: int | None = None, output: Path | None = None):
+        self.total = total
+        self.enabled = enabled
+        self.save_every = save_every
+        self.output = output
+        self.saved: list[Path] = []
+
+    def __call__(self, event: Progress) -> None:
+        if self.enabled:
+            self._open(self.total)
+        if self.bar is not None:
+            if event.total_steps != self.bar.total:
+                self.bar.total = event.total_steps
+            self.bar.set_postfix_str(
+                f"J={event.costs['total']:.4g} Jc={event.costs.get('content', 0):.3g} "
+                f"Js={event.costs.get('style', 0):.3g} {event.size[0]}x{event.size[1]}",
+                refresh=False,
+            )
+            self.bar.update(event.step - self.bar.n)
+        if self.save_every and self.output is not None and event.step % self.save_every == 0:
+            path = intermediate_path(self.output, event.step)
+            save_image(event.image(), path, metadata={"step": event.step, "costs": event.costs})
+            self.saved.append(path)
+
+
+class StudyProgressBar(_TerminalBar):
+    """One bar over all cells' steps of a study; the postfix names the cell being run."""
+
+    def __init__(self, *, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, update) -> None:
+        if not self.enabled:
+            return
+        if update.reused:
+            # tqdm.write keeps a running bar intact; the bar itself starts with the first cell that runs.
+            message = f"cell {update.index + 1}/{update.cells} {update.cell.label}: already done, kept"
+            tqdm.write(message, file=sys.stderr)
+            return
+        bar = self._open(update.total)
+        text = f"cell {update.index + 1}/{update.cells} {update.cell.label}"
+        if update.event is not None and update.event.costs:
+            text += f" J={update.event.costs['total']:.4g}"
+        bar.set_postfix_str(text, refresh=False)
+        bar.update(update.done - bar.n)
