@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-import hashlib
 import json
 import math
 import os
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from facestyle.errors import InputImageError, OptionError
+from facestyle.files import file_sha256
 from facestyle.settings import Settings, make_settings
 
 if sys.version_info >= (3, 11):
@@ -173,14 +173,6 @@ def _toml_value(value: Any) -> str:
 
 
 # -- the record of inputs and reruns ------------------------------------------------------------
-
-
-def file_sha256(path: str | os.PathLike) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _relative_to(path: Path, folder: Path) -> str:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Sequence
 
 from facestyle.errors import OutputError
-from facestyle.image.io import atomic_output
+from facestyle.files import atomic_output, check_writable_folder, write_text_atomically
 
 LOG_FORMATS = (".csv", ".json")
 
@@ -20,11 +20,7 @@ def check_log_path(path: str | os.PathLike, *, suffixes: Sequence[str] = LOG_FOR
     out = Path(path)
     if out.suffix.lower() not in suffixes:
         raise OutputError(f"'{out}' must end in {' or '.join(suffixes)}")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"folder '{folder}' for '{out}' does not exist; create it first")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"folder '{folder}' is not writable; choose another path for '{out.name}'")
+    check_writable_folder(out.parent, what=f"'{out}'")
     return out
 
 
@@ -88,10 +84,4 @@ def plot_histories(
             figure.savefig(temp_name, format="png")
     finally:
         plt.close(figure)
-    return out
-
-
-def write_text_atomically(out: Path, text: str) -> Path:
-    with atomic_output(out) as temp_name:
-        Path(temp_name).write_text(text, encoding="utf-8", newline="")
     return out

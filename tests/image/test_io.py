@@ -4,7 +4,6 @@ import io
 import os
 import struct
 import zlib
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -162,7 +161,6 @@ def test_output_directory_in_the_way(tmp_path):
 
 
 def test_outputs_get_the_umask_permissions_not_0600(tmp_path, gradient_image):
-    import os
 
     old = os.umask(0o022)
     try:
@@ -172,22 +170,3 @@ def test_outputs_get_the_umask_permissions_not_0600(tmp_path, gradient_image):
     assert (out.stat().st_mode & 0o777) == 0o644
 
 
-def test_atomic_output_replaces_in_one_step_and_leaves_nothing_on_failure(tmp_path):
-    from facestyle.image.io import atomic_output
-
-    out = tmp_path / "result.txt"
-    out.write_text("old")
-    with pytest.raises(RuntimeError):
-        with atomic_output(out) as temp_name:
-            Path(temp_name).write_text("half")
-            raise RuntimeError("disk full")
-    assert out.read_text() == "old" and sorted(p.name for p in tmp_path.iterdir()) == ["result.txt"]
-
-    umask = os.umask(0o022)
-    try:
-        with atomic_output(out) as temp_name:
-            Path(temp_name).write_text("new")
-    finally:
-        os.umask(umask)
-    assert out.read_text() == "new" and sorted(p.name for p in tmp_path.iterdir()) == ["result.txt"]
-    assert out.stat().st_mode & 0o777 == 0o644  # not mkstemp's private 0600

@@ -11,7 +11,6 @@ response) and the report's Keras names ``block4_conv2`` (Keras' conv layers incl
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from functools import lru_cache
@@ -21,7 +20,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from facestyle.errors import OptionError
+from facestyle.errors import OptionError, did_you_mean
 from facestyle.features.weights import VGG19_NORMALISED, load_state_dict, resolve_path
 
 #: Convolutions per block in VGG-19.
@@ -51,9 +50,8 @@ def canonical_layer(name: str) -> str:
         if candidate in LAYER_NAMES:
             return candidate
     valid = list(LAYER_NAMES) + [n.replace("relu", "conv") for n in LAYER_NAMES]
-    close = difflib.get_close_matches(text, valid, n=1)
-    hint = f"; did you mean '{close[0]}'?" if close else f"; valid layers are {', '.join(LAYER_NAMES)}"
-    raise OptionError(f"unknown VGG-19 layer '{name}'{hint}")
+    hint = did_you_mean(text, valid, otherwise=f"valid layers are {', '.join(LAYER_NAMES)}")
+    raise OptionError(f"unknown VGG-19 layer '{name}'; {hint}")
 
 
 def layer_channels(name: str) -> int:

@@ -7,7 +7,6 @@ known SHA-256 before ``torch.load`` sees it, so a corrupt or substituted file fa
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from pathlib import Path
 import torch
 
 from facestyle.errors import WeightsError
+from facestyle.files import file_sha256
 
 
 @dataclass(frozen=True)
@@ -85,8 +85,4 @@ def load_state_dict(weights: WeightsFile, override: str | os.PathLike | None = N
 @lru_cache(maxsize=8)
 def _sha256(path: str, mtime_ns: int, size: int) -> str:
     # Cached on (path, mtime, size): hashing 80 MB takes ~0.2 s, and the web studio loads often.
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_sha256(path)

@@ -9,17 +9,16 @@ from __future__ import annotations
 import io
 import json
 import os
-import tempfile
 import warnings
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, Union
 
 import numpy as np
 import torch
 from PIL import Image, ImageCms, ImageOps, PngImagePlugin
 
 from facestyle.errors import InputImageError, OutputError
+from facestyle.files import atomic_output, check_writable_folder
 
 ImageSource = Union[str, os.PathLike, Image.Image, bytes]
 
@@ -196,11 +195,7 @@ def check_output_path(path: str | os.PathLike) -> Path:
         raise OutputError(f"output '{out}' must end in .png, .jpg or .jpeg")
     if out.is_dir():
         raise OutputError(f"output '{out}' is a directory; give a file name such as portrait.png")
-    folder = out.parent if str(out.parent) else Path(".")
-    if not folder.is_dir():
-        raise OutputError(f"folder '{folder}' for output '{out}' does not exist; create it first")
-    if not os.access(folder, os.W_OK):
-        raise OutputError(f"folder '{folder}' is not writable; choose another output path")
+    check_writable_folder(out.parent, what=f"output '{out}'")
     if out.exists() and not os.access(out, os.W_OK):
         raise OutputError(f"output '{out}' exists and is not writable; choose another output path")
     return out
@@ -234,33 +229,6 @@ def save_image(image: Image.Image, path: str | os.PathLike, *, metadata: dict | 
     return out
 
 
-@contextmanager
-def atomic_output(out: Path) -> Iterator[str]:
-    """Yield a temporary file name beside ``out``; when the block ends without an error the file
-    gets the user's usual permissions and replaces ``out`` in one rename, else it is removed.
-
-    A reader (or a crash) never sees half a file, and a failed write leaves nothing behind.
-    """
-    folder = out.parent if str(out.parent) else Path(".")
-    handle, temp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
-    os.close(handle)
-    try:
-        yield temp_name
-        make_readable(temp_name)
-        os.replace(temp_name, out)
-    except BaseException:
-        _remove_quietly(temp_name)
-        raise
-
-
-def make_readable(name: str) -> None:
-    """Give a file made by ``mkstemp`` (mode 0600) the permissions the user's umask asks for,
-    as a plain ``open`` would, so outputs are not private by accident."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(name, 0o666 & ~umask)
-
-
 def read_metadata(path: str | os.PathLike) -> dict | None:
     """Return the settings facestyle embedded in an output it wrote, or None."""
     with Image.open(path) as image:
@@ -274,11 +242,3 @@ def read_metadata(path: str | os.PathLike) -> dict | None:
         return json.loads(text)
     except json.JSONDecodeError:
         return None
-
-
-def _remove_quietly(name: str) -> None:
-    try:
-        os.unlink(name)
-    except FileNotFoundError:
-        pass
-

@@ -29,9 +29,9 @@ from typing import Any, Callable, Sequence
 
 from PIL import Image, ImageDraw, ImageFont
 
-from facestyle.costlog import write_text_atomically
 from facestyle.engine import Progress, stylize
 from facestyle.errors import OptionError, OutputError
+from facestyle.files import write_text_atomically
 from facestyle.image.io import ImageSource, load_image, save_image
 from facestyle.settings import (
     STYLE_LAYER_PRESETS,
@@ -270,7 +270,7 @@ def cell_paths(folder: Path, cell: Cell) -> tuple[Path, Path]:
 def fingerprint(source: ImageSource) -> str:
     """SHA-256 of an input: the file's bytes for a path, else the bytes or the decoded pixels."""
     if isinstance(source, (str, os.PathLike)):
-        from facestyle.config import file_sha256
+        from facestyle.files import file_sha256
 
         return file_sha256(source)
     if isinstance(source, bytes):
