@@ -75,8 +75,8 @@ def faces() -> dict[str, Path]:
 
 def prepare(work: Path, size: int) -> None:
     """Analyse every photo and painting once, at the size they are stylised at."""
-    from facestyle.costs.guidance import FaceGuide
     from facestyle.faces.analysis import NO_FACE_NOTICE, analyse
+    from facestyle.faces.guide import FaceGuide
     from facestyle.image.io import load_image, resize_long_side
 
     paintings = {name: analyse(resize_long_side(load_image(IMAGES / rel), size)) for name, rel in STYLES.items()}
@@ -112,7 +112,7 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
     timings, recorded_modes = _resumable_timings(work, size, steps, modes)
     machine = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{platform.machine()}, {os.cpu_count()} cores"
     options = {"size": size, "device": device, **({"steps": steps} if steps else {})}
-    from facestyle.engine import compute_dtype
+    from facestyle.features.encoder import compute_dtype
     from facestyle.settings import Settings
 
     dtype = compute_dtype(Settings.precision, torch.device(device))

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     if device == "cuda":
         machine = torch.cuda.get_device_name(0)
     else:
-        from facestyle.engine import cpu_has_native_bf16
+        from facestyle.features.encoder import cpu_has_native_bf16
 
         # Whether facestyle's runs (precision "auto") are bf16 or float32 on this CPU.
         arithmetic = "native bf16" if cpu_has_native_bf16() else "no native bf16, so facestyle runs in float32"
@@ -350,7 +350,7 @@ def _pair_table(entry: dict, args) -> str:
     rows.append(
         f"\n{args.large_size} px, capped at {args.cap:.0f} s: at {large['equal_time']:.1f} s the report recipe has "
         f"J = {_fmt(large['baseline_j'])} and facestyle J = {_fmt(large['default_j'])} "
-        + (f"(facestyle was stopped at the cap" if large["default"]["capped"] else
+        + ("(facestyle was stopped at the cap" if large["default"]["capped"] else
            f"(facestyle finished its whole run in {large['default']['seconds']:.1f} s")
         + f", peak {large['default']['peak_mb']:.0f} MB)"
     )

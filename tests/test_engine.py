@@ -6,10 +6,11 @@ import torch
 
 import facestyle
 from facestyle.costs.objective import build_objective
-from facestyle.engine import initial_image, resolve_device, upscale_result
+from facestyle.engine import initial_image, resolve_device
 from facestyle.errors import InputImageError, OptionError
 from facestyle.features.vgg import load_vgg19
 from facestyle.image.io import load_image, resize_long_side, to_tensor
+from facestyle.optim.schedule import style_side, upscale_result
 from facestyle.settings import make_settings
 from tests.conftest import DATA, read_image
 
@@ -119,7 +120,7 @@ def test_blended_gram_targets_are_the_weighted_mean(face_path, style_path):
     second = to_tensor(resize_long_side(load_image(face_path), 40))
     settings = make_settings()
     targets = [build_objective(encoder, content, [s], settings).style_losses for s in (first, second)]
-    mixed = build_objective(encoder, content, [first, second], settings, style_blend=[7, 3]).style_losses
+    mixed = build_objective(encoder, content, [first, second], settings.replace(style_blend=(7, 3))).style_losses
     for a, b, m in zip(*targets, mixed):
         assert torch.allclose(m.target, 0.7 * a.target + 0.3 * b.target, rtol=1e-5, atol=1e-6)
 
@@ -147,8 +148,8 @@ def test_style_scale_resizes_the_style_image(face_path, style_path, monkeypatch)
         results[scale] = facestyle.stylize(face_path, style_path, size=48, steps=2, scales=1, style_scale=scale)
     assert seen == [24, 96]
     assert not np.array_equal(_pixels(results[0.5].image), _pixels(results[2.0].image))
-    assert engine.style_side(make_settings(size=512, style_scale=0.01 * 20), 128) == 26
-    assert engine.style_side(make_settings(size=512, style_scale=0.125), 128) == 16  # never under 16 px
+    assert style_side(make_settings(size=512, style_scale=0.01 * 20), 128) == 26
+    assert style_side(make_settings(size=512, style_scale=0.125), 128) == 16  # never under 16 px
 
 
 def test_strength_multiplies_beta(face_path, style_path):
@@ -163,36 +164,6 @@ def test_strength_multiplies_beta(face_path, style_path):
     assert strong["style"] < weak["style"] and strong["content"] > weak["content"]
 
 
-def test_precision_auto_uses_bf16_only_on_a_cpu_with_native_bf16(monkeypatch):
-    import torch
-
-    from facestyle import engine
-
-    cpu = torch.device("cpu")
-    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
-    assert engine.compute_dtype("auto", cpu) is torch.bfloat16
-    assert engine.compute_dtype("fp32", cpu) is None
-    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
-    assert engine.compute_dtype("auto", cpu) is None
-    assert engine.compute_dtype("bf16", cpu) is torch.bfloat16
-    # CUDA keeps its measured TF32 path unless bf16 is asked for.
-    assert engine.compute_dtype("auto", torch.device("cuda")) is None
-
-
-def test_forced_bf16_on_a_cpu_that_emulates_it_is_noted(monkeypatch):
-    import torch
-
-    from facestyle import engine
-
-    cpu, settings = torch.device("cpu"), facestyle.Settings(precision="bf16")
-    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
-    assert engine.precision_notice(settings, cpu) == engine.EMULATED_BF16_NOTICE
-    assert engine.precision_notice(facestyle.Settings(), cpu) is None
-    assert engine.precision_notice(settings.replace(method="adain"), cpu) is None
-    monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: True)
-    assert engine.precision_notice(settings, cpu) is None
-
-
 def test_the_saved_image_has_the_cost_the_run_reports():
     # L-BFGS keeps the pixels in [0, 1], so clipping the result for saving changes nothing but the
     # 8-bit rounding. Unbounded, this run's saved image measured 5 % above the reported J.
@@ -204,7 +175,7 @@ def test_the_saved_image_has_the_cost_the_run_reports():
 
 def test_a_bf16_scale_whose_line_search_stalls_finishes_in_float32(face_path, style_path, monkeypatch):
     # Late in a long bf16 run the line search can fail on rounding noise; the scale then goes on
-    # in float32 instead of stopping there. A float32 scale that stalls still stops, as before.
+    # in float32 instead of stopping there. A float32 scale that stalls stops.
     import dataclasses
 
     from facestyle import engine
@@ -224,7 +195,7 @@ def test_a_bf16_scale_whose_line_search_stalls_finishes_in_float32(face_path, st
             first = self is made[0]
             return dataclasses.replace(result, converged=True) if first and self.steps_taken == 3 else result
 
-    real_encoder = engine._encoder_for
+    real_encoder = engine.load_encoder
 
     def spy(settings, device, *, exact=False):
         encoder = real_encoder(settings, device, exact=exact)
@@ -233,7 +204,7 @@ def test_a_bf16_scale_whose_line_search_stalls_finishes_in_float32(face_path, st
 
     monkeypatch.setattr(engine, "make_optimizer", lambda name, image, *, lr, bounds=None: StallsAtItsThirdStep(
         image, lr=lr, bounds=bounds))
-    monkeypatch.setattr(engine, "_encoder_for", spy)
+    monkeypatch.setattr(engine, "load_encoder", spy)
     options = dict(size=32, steps=8, scales=1, face_aware=False)
     bf16 = facestyle.stylize(face_path, style_path, precision="bf16", **options)
     assert dtypes == [torch.bfloat16, None]  # the float32 encoder is loaded when the scale stalls

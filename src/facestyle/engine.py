@@ -12,18 +12,17 @@ from __future__ import annotations
 import dataclasses
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable, Sequence
 
 import torch
 from PIL import Image
-from torch.nn import functional as F
 
-from facestyle.costs.guidance import FaceGuide, analyse_pair
-from facestyle.costs.objective import blend_weights, build_objective
+from facestyle.costs.objective import Objective, blend_weights, build_objective
 from facestyle.errors import OptionError
-from facestyle.fast.adain import AdaIN, StyleStatistics, load_adain
-from facestyle.features.vgg import VGG19Features, load_vgg19
+from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
+from facestyle.fast.adain import paint_adain
+from facestyle.features.encoder import load_encoder, precision_notice
+from facestyle.features.vgg import VGG19Features
 from facestyle.image import color
 from facestyle.image.io import (
     ImageSource,
@@ -35,7 +34,7 @@ from facestyle.image.io import (
 )
 from facestyle.optim.optimizers import make_optimizer
 from facestyle.optim.parameterisation import parameterise
-from facestyle.optim.schedule import make_schedule
+from facestyle.optim.schedule import Scale, make_schedule, style_side, upscale_result
 from facestyle.settings import Settings, make_settings
 
 
@@ -63,11 +62,6 @@ class Progress:
 
 
 ProgressCallback = Callable[[Progress], Any]
-
-#: A bf16 scale whose line search stalls is finished in float32 (see :func:`_optimise`); False
-#: stops the scale there instead, as before (kept for A/B measurements).
-FLOAT32_FINISH = True
-
 
 @dataclass
 class Result:
@@ -126,7 +120,7 @@ def stylize(
         recipe: ``"report"`` for the report's objective and optimisation.
         objective: ``"report"`` for the report's objective with facestyle's optimisation.
         face_guide: face analyses of the photo and painting at ``settings.size`` from
-            :func:`facestyle.costs.guidance.analyse_pair`, to skip analysing them again (benchmarks, studio).
+            :func:`facestyle.faces.guide.analyse_pair`, to skip analysing them again (benchmarks, studio).
 
     Returns:
         :class:`Result` with the PIL image (the size of the resized content photo) and the history.
@@ -150,7 +144,7 @@ def stylize(
     if progress is not None and settings.preserve_color == "luminance":
         progress = _with_photo_colours(progress, photo)
     if settings.method == "adain":
-        image = _adain_image(content_image, style_images, settings, settings.size, device)
+        image = paint_adain(content_image, style_images, settings, settings.size, device)
         elapsed = time.perf_counter() - started
         history: list[dict[str, float]] = []
         if progress is not None:
@@ -207,12 +201,19 @@ def load_styles(style: ImageSource | Sequence[ImageSource], settings: Settings) 
     return [load_image(source, what=f"style image {number}") for number, source in enumerate(sources, 1)]
 
 
-def style_side(settings: Settings, size: int) -> int:
-    """Long side of the style image when the output's long side is ``size`` (one scale of the schedule).
+@dataclass
+class _Run:
+    """What one optimisation carries from scale to scale."""
 
-    ``(style_size or size)·style_scale``, shrunk with the schedule, and never under 16 pixels.
-    """
-    return max(round((settings.style_size or settings.size) * settings.style_scale * size / settings.size), 16)
+    settings: Settings
+    device: torch.device
+    progress: ProgressCallback | None
+    started: float
+    schedule: list[Scale]
+    encoder: VGG19Features
+    exact_encoder: VGG19Features | None = None  # float32, loaded if a bf16 scale must finish in it
+    history: list[dict[str, float]] = field(default_factory=list)
+    step: int = 0
 
 
 def _optimise(
@@ -224,84 +225,90 @@ def _optimise(
     started: float,
     guide: FaceGuide | None = None,
 ) -> tuple[torch.Tensor, list[dict[str, float]]]:
-    """Gatys: minimise J over the pixels of G, coarse to fine along the schedule."""
+    """Gatys: minimise J over the pixels of G, coarse to fine along the schedule.
+
+    Per scale: the photo and paintings at that size, the face stage's masks at that size, the
+    objective built from them, G started from the coarser result, then the optimiser's steps.
+    """
     schedule = make_schedule(settings.size, settings.steps, settings.scales, settings.min_size)
     generator = torch.Generator().manual_seed(settings.seed)
     torch.manual_seed(settings.seed)
-    encoder = _encoder_for(settings, device)
-    exact_encoder: VGG19Features | None = None  # float32, loaded if a bf16 scale has to finish in it
-    history: list[dict[str, float]] = []
+    run = _Run(settings, device, progress, started, schedule, load_encoder(settings, device))
     image: torch.Tensor | None = None
-    content_tensor: torch.Tensor | None = None
-    step = 0
+    coarse_content: torch.Tensor | None = None
     for level, scale in enumerate(schedule):
-        coarse_content = content_tensor
-        content_tensor = to_tensor(resize_long_side(content_image, scale.size)).to(device)
+        content = to_tensor(resize_long_side(content_image, scale.size)).to(device)
         side = style_side(settings, scale.size)
-        style_tensors = [to_tensor(resize_long_side(style, side)).to(device) for style in style_images]
+        styles = [to_tensor(resize_long_side(style, side)).to(device) for style in style_images]
+        use_faces = guide is not None and settings.face_aware
+        masks = face_masks(guide, content.shape[-2:], styles[0].shape[-2:]) if use_faces else None
 
-        def objective_with(
-            vgg: VGG19Features, content: torch.Tensor = content_tensor, styles: list = style_tensors
-        ) -> Any:
+        def objective_with(vgg: VGG19Features) -> Objective:
             """This scale's J, its targets computed by ``vgg`` (bf16 or float32)."""
-            return build_objective(vgg, content, styles, settings, style_blend=settings.style_blend, guide=guide)
+            return build_objective(vgg, content, styles, settings, masks=masks)
 
-        criterion = objective_with(encoder)
         if image is None:
-            image = initial_image(content_tensor, settings, generator, style_image=style_images, device=device)
+            image = initial_image(content, settings, generator, style_image=style_images, device=device)
         else:
             assert coarse_content is not None
-            image = upscale_result(image, coarse_content, content_tensor, settings.upscale)
-        representation = parameterise(
-            image.detach().clamp(0, 1), optimizer=settings.optimizer, pyramid_levels=settings.pyramid_levels
-        )
-        optimizer, evaluate = _optimiser_on(representation, criterion, settings)
-        in_float32 = encoder.compute_dtype is None
-
-        for _ in range(scale.steps):
-            step += 1
-            result = optimizer.step(evaluate)
-            names = list(result.costs)
-            values = torch.stack([result.costs[name].float() for name in names]).tolist()
-            costs = dict(zip(names, values))
-            elapsed = time.perf_counter() - started
-            size = (content_tensor.shape[-1], content_tensor.shape[-2])
-            history.append({"step": step, "seconds": elapsed, "scale": level, "size": scale.size, **costs})
-            if progress is not None:
-                progress(
-                    Progress(
-                        step=step,
-                        total_steps=settings.steps,
-                        costs=costs,
-                        elapsed=elapsed,
-                        size=size,
-                        evaluations=result.evaluations,
-                        _render=lambda representation=representation: to_pil(representation.image().detach()),
-                        scale=level,
-                        scales=len(schedule),
-                    )
-                )
-            if result.converged and not in_float32 and FLOAT32_FINISH:
-                # The line search found no decrease in bf16. Late in a long run a step lowers J by
-                # less than bf16's rounding moves it, so the search fails on noise, not because
-                # the image is converged: finish this scale in float32 (targets recomputed, a fresh
-                # curvature history, since the old pairs measured bf16 gradients).
-                if exact_encoder is None:
-                    exact_encoder = _encoder_for(settings, device, exact=True)
-                optimizer, evaluate = _optimiser_on(representation, objective_with(exact_encoder), settings)
-                in_float32 = True
-                continue
-            if result.converged:
-                step = sum(s.steps for s in schedule[: level + 1])  # keep step numbers on the schedule
-                break
-        with torch.no_grad():
-            image = representation.image().detach().clamp(0, 1)
+            image = upscale_result(image, coarse_content, content, settings.upscale)
+        image = _optimise_scale(run, level, image, objective_with)
+        coarse_content = content
     assert image is not None
-    return image, history
+    return image, run.history
+
+
+def _optimise_scale(
+    run: _Run, level: int, image: torch.Tensor, objective_with: Callable[[VGG19Features], Objective]
+) -> torch.Tensor:
+    """Run one scale's steps from ``image``; returns the scale's result (1, 3, H, W) in [0, 1]."""
+    settings, scale = run.settings, run.schedule[level]
+    representation = parameterise(
+        image.detach().clamp(0, 1), optimizer=settings.optimizer, pyramid_levels=settings.pyramid_levels
+    )
+    optimizer, evaluate = _optimiser_on(representation, objective_with(run.encoder), settings)
+    in_float32 = run.encoder.compute_dtype is None
+    size = (image.shape[-1], image.shape[-2])
+    for _ in range(scale.steps):
+        run.step += 1
+        result = optimizer.step(evaluate)
+        names = list(result.costs)
+        costs = dict(zip(names, torch.stack([result.costs[name].float() for name in names]).tolist()))
+        elapsed = time.perf_counter() - run.started
+        run.history.append({"step": run.step, "seconds": elapsed, "scale": level, "size": scale.size, **costs})
+        if run.progress is not None:
+            run.progress(
+                Progress(
+                    step=run.step,
+                    total_steps=settings.steps,
+                    costs=costs,
+                    elapsed=elapsed,
+                    size=size,
+                    evaluations=result.evaluations,
+                    _render=lambda: to_pil(representation.image().detach()),
+                    scale=level,
+                    scales=len(run.schedule),
+                )
+            )
+        if result.converged and not in_float32:
+            # The line search found no decrease in bf16. Late in a long run a step lowers J by
+            # less than bf16's rounding moves it, so the search fails on noise, not because the
+            # image is converged: finish this scale in float32 (targets recomputed, a fresh
+            # curvature history, since the old pairs measured bf16 gradients).
+            if run.exact_encoder is None:
+                run.exact_encoder = load_encoder(settings, run.device, exact=True)
+            optimizer, evaluate = _optimiser_on(representation, objective_with(run.exact_encoder), settings)
+            in_float32 = True
+            continue
+        if result.converged:
+            run.step = sum(s.steps for s in run.schedule[: level + 1])  # keep step numbers on the schedule
+            break
+    with torch.no_grad():
+        return representation.image().detach().clamp(0, 1)
 
 
 def _optimiser_on(
-    representation: Any, criterion: Any, settings: Settings
+    representation: Any, criterion: Objective, settings: Settings
 ) -> tuple[Any, Callable[[], dict[str, torch.Tensor]]]:
     """A fresh optimiser on the representation's variable, and the evaluation it steps with:
     J at the current image, with ∂J/∂variable left in the variable's grad."""
@@ -315,105 +322,6 @@ def _optimiser_on(
         settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
     )
     return optimizer, evaluate
-
-
-def upscale_result(image: torch.Tensor, coarse_content: torch.Tensor, content: torch.Tensor, mode: str) -> torch.Tensor:
-    """The start of the next scale from the coarser scale's result ``image``.
-
-    ``image``: bicubic upsampling of G. It is blurred, and the content cost of a blurred photo is
-    high, so the finer scale first spends steps putting back detail the photo already had.
-    ``residual``: upsample only G − C (what the optimisation painted) and add it to the finer
-    photo, whose own detail is then there from the first step.
-    """
-    size = content.shape[-2:]
-    if mode == "image":
-        return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
-    painted = F.interpolate(image - coarse_content, size=size, mode="bicubic", align_corners=False)
-    return (content + painted).clamp(0, 1)
-
-
-def compute_dtype(precision: str, device: torch.device) -> torch.dtype | None:
-    """The dtype the optimisation's convolutions run in: None (float32, TF32 on CUDA) or bf16.
-
-    ``auto`` picks bf16 only on a CPU that has native bf16 instructions (AVX512-BF16 or AMX):
-    there oneDNN's bf16 convolutions take about half the time of float32 ones, while on other CPUs
-    bf16 is emulated and slower. On CUDA ``auto`` stays with TF32, which was measured (BENCHMARKS.md).
-    """
-    if precision == "bf16":
-        return torch.bfloat16
-    if precision == "auto" and device.type == "cpu" and cpu_has_native_bf16():
-        return torch.bfloat16
-    return None
-
-
-#: Said when bf16 is forced on a CPU that can only emulate it. Measured on a 2-core AVX2 CPU (no
-#: AVX512): the first 256 px step on the report's objective took 65 s in bf16 against 2.5 s in float32.
-EMULATED_BF16_NOTICE = (
-    "this CPU has no native bf16 (AVX512-BF16 or AMX), so --precision bf16 is emulated and far slower "
-    "than float32 here; use --precision auto"
-)
-
-
-def precision_notice(settings: Settings, device: torch.device) -> str | None:
-    """A warning when ``settings.precision`` will make this run much slower than ``auto`` would."""
-    if settings.method == "gatys" and settings.precision == "bf16" and device.type == "cpu" and not cpu_has_native_bf16():
-        return EMULATED_BF16_NOTICE
-    return None
-
-
-def cpu_has_native_bf16() -> bool:
-    """True when this CPU runs bf16 matrix arithmetic natively (AVX512-BF16 or AMX tiles)."""
-    return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
-
-
-def _encoder_for(settings: Settings, device: torch.device, *, exact: bool = False) -> VGG19Features:
-    """The VGG-19 the objective needs, up to its deepest layer, in ``settings.precision``.
-
-    ``exact``: float32 whatever the precision setting, for measuring costs to compare runs.
-    Channels-last on GPUs and for bf16 (oneDNN's bf16 kernels want NHWC: at 512 px on the 2-core
-    CPU a default run took 59.5 s in NHWC against 68.8 s in NCHW).
-    """
-    dtype = None if exact else compute_dtype(settings.precision, device)
-    return load_vgg19(
-        weights=settings.weights,
-        last_layer=settings.deepest_layer(),
-        padding=settings.padding,
-        pooling=settings.pooling,
-        device=device,
-        channels_last=device.type == "cuda" or dtype is not None,
-        compute_dtype=dtype,
-    )
-
-
-def _adain_image(
-    content_image: Image.Image,
-    style_images: Image.Image | list[Image.Image],
-    settings: Settings,
-    size: int,
-    device: torch.device,
-) -> torch.Tensor:
-    """One AdaIN pass at long side ``size``: (1, 3, H, W) in [0, 1] on ``device``.
-
-    Several styles blend their feature statistics with ``style_blend``; AdaIN is affine in μ and
-    σ, so this equals blending the AdaIN features of each style (Huang & Belongie's interpolation).
-    """
-    model = _adain_model(settings.weights, settings.decoder_weights, str(device))
-    content_tensor = to_tensor(resize_long_side(content_image, size)).to(device)
-    styles = style_images if isinstance(style_images, list) else [style_images]
-    side = style_side(settings, size)
-    statistics = [model.style_statistics(to_tensor(resize_long_side(style, side)).to(device)) for style in styles]
-    weights = blend_weights(settings.style_blend, len(styles))
-    blended = StyleStatistics(
-        mean=sum(w * s.mean for w, s in zip(weights, statistics)),
-        std=sum(w * s.std for w, s in zip(weights, statistics)),
-    )
-    return model(content_tensor, blended, settings.adain_strength)
-
-
-@lru_cache(maxsize=2)
-def _adain_model(weights: str | None, decoder_weights: str | None, device: str) -> AdaIN:
-    # Kept per process: building the networks costs more than a 256 px stylisation.
-    return load_adain(weights=weights, decoder_weights=decoder_weights, device=device)
 
 
 def initial_image(
@@ -435,7 +343,8 @@ def initial_image(
         if style_image is None:
             raise OptionError("init 'adain' needs the style image")
         content_image = to_pil(content)
-        return _adain_image(content_image, style_image, settings, max(content_image.size), device or content.device)
+        styles = style_image if isinstance(style_image, list) else [style_image]
+        return paint_adain(content_image, styles, settings, max(content_image.size), device or content.device)
     noise = torch.rand(content.shape, generator=generator).to(content.device)
     if settings.init == "noise":
         return noise
@@ -466,11 +375,10 @@ def measure_costs(
     side = style_side(settings, settings.size)
     styles = [to_tensor(resize_long_side(image, side)).to(device) for image in load_styles(style, settings)]
     candidate_image = resize_to(load_image(candidate, what="image to measure"), content_image.size)
-    encoder = _encoder_for(settings, device, exact=True)
-    criterion = build_objective(
-        encoder, to_tensor(content_image).to(device), styles, settings, style_blend=settings.style_blend,
-        guide=face_guide,
-    )
+    content_tensor = to_tensor(content_image).to(device)
+    use_faces = face_guide is not None and settings.face_aware
+    masks = face_masks(face_guide, content_tensor.shape[-2:], styles[0].shape[-2:]) if use_faces else None
+    criterion = build_objective(load_encoder(settings, device, exact=True), content_tensor, styles, settings, masks=masks)
     with torch.no_grad():
         costs = criterion(to_tensor(candidate_image).to(device))
     return {name: float(value) for name, value in costs.items()}

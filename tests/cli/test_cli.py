@@ -372,7 +372,7 @@ def test_study_bad_values_are_one_line(extra, message, tmp_path, face_path, styl
 
 
 def test_forced_bf16_on_a_cpu_that_emulates_it_is_said_once_before_the_run(tmp_path, face_path, style_path, capsys, monkeypatch):
-    from facestyle import engine
+    from facestyle.features import encoder as engine
 
     monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
     out = tmp_path / "o.png"

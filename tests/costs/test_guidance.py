@@ -6,10 +6,11 @@ import torch
 import facestyle
 from facestyle.costs.guidance import (
     DEEP_RELIEF,
-    analyse_pair,
-    guided_style_loss,
+    region_layout,
+    region_targets,
     region_weights,
 )
+from facestyle.faces.guide import analyse_pair, face_masks
 from facestyle.faces.masks import REGIONS
 from facestyle.image.io import load_image, resize_long_side
 from tests.conftest import DATA
@@ -46,16 +47,16 @@ def test_a_photo_without_a_face_says_so_once_and_still_works(style_path, vermeer
 
 def _objective_for(face_256, vermeer_256, **options):
     from facestyle.costs.objective import build_objective
-    from facestyle.engine import _encoder_for
+    from facestyle.features.encoder import load_encoder
     from facestyle.image.io import to_tensor
     from facestyle.settings import make_settings
 
     settings = make_settings(size=64, face_aware=True, **options)
     photo = resize_long_side(load_image(face_256), 64)
     painting = resize_long_side(load_image(vermeer_256), 64)
-    guide = analyse_pair(photo, painting)
-    encoder = _encoder_for(settings, torch.device("cpu"))
-    return build_objective(encoder, to_tensor(photo), [to_tensor(painting)], settings, guide=guide)
+    masks = face_masks(analyse_pair(photo, painting), (photo.height, photo.width), (painting.height, painting.width))
+    encoder = load_encoder(settings, torch.device("cpu"))
+    return build_objective(encoder, to_tensor(photo), [to_tensor(painting)], settings, masks=masks)
 
 
 def test_region_style_off_protects_the_face_with_the_plain_style_term(face_256, vermeer_256):
@@ -134,28 +135,24 @@ def test_portrait_style_regions_take_their_own_targets(face_256, vermeer_256):
     painting = resize_long_side(load_image(vermeer_256), 64)
     guide = analyse_pair(photo, painting)
     assert guide.has_faces and guide.style_is_portrait
-    from facestyle.faces.masks import region_masks
-
-    content_masks = region_masks(guide.content, (photo.height, photo.width))
-    style_masks = region_masks(guide.style, (painting.height, painting.width))
+    masks = face_masks(guide, (photo.height, photo.width), (painting.height, painting.width))
     features = torch.rand(1, 8, painting.height, painting.width)
-    portrait = guided_style_loss("relu1_1", features, (photo.height, photo.width), content_masks, style_masks,
-                                 region_weights(0.0))
-    landscape = guided_style_loss("relu1_1", features, (photo.height, photo.width), content_masks, None,
-                                  region_weights(0.0))
+    shape = (photo.height, photo.width)
+    fine = region_layout("relu1_1", shape, masks, region_weights(0.0), per_feature=True)
+    coarse = region_layout("relu1_1", shape, masks, region_weights(0.0), per_feature=False)
+    portrait = region_targets(features, fine.names, masks.painting_regions, per_feature=True)
+    landscape = region_targets(features, coarse.names, None, per_feature=False)
     # Without style regions every target is the whole painting's; with them they differ.
-    assert torch.allclose(landscape.targets, landscape.targets[:1].expand_as(landscape.targets))
-    assert not torch.allclose(portrait.targets, portrait.targets[:1].expand_as(portrait.targets))
-    assert portrait.weights.sum().item() == pytest.approx(1.0, abs=0.02)  # area shares of a partition
-    # Fine regions at shallow layers of a portrait; face, person and background elsewhere.
-    assert len(landscape.targets) <= 3 < len(portrait.targets)
-    deep = guided_style_loss("relu5_1", features, (photo.height, photo.width), content_masks, style_masks,
-                             region_weights(0.0))
-    assert len(deep.targets) <= 3
+    assert torch.allclose(landscape, landscape[:1].expand_as(landscape))
+    assert not torch.allclose(portrait, portrait[:1].expand_as(portrait))
+    assert fine.weights.sum().item() == pytest.approx(1.0, abs=0.02)  # area shares of a partition
+    # Fine regions for a matched portrait's shallow layers; face, person and background otherwise.
+    assert len(coarse.names) <= 3 < len(fine.names)
+    assert set(coarse.names) <= {"face", "hair_body", "background"}
 
 
 def test_painting_target_leaves_the_painted_face_out_and_close_ups_get_no_relief(face_256, vermeer_256, monkeypatch):
-    from facestyle.costs.guidance import deep_relief_masks, painting_target
+    from facestyle.costs.guidance import painting_target, relief_applies
     from facestyle.costs.losses import StyleLoss
 
     torch.manual_seed(0)
@@ -170,30 +167,31 @@ def test_painting_target_leaves_the_painted_face_out_and_close_ups_get_no_relief
     photo = resize_long_side(load_image(face_256), 64)
     painting = resize_long_side(load_image(vermeer_256), 64)
     guide = analyse_pair(photo, painting)
-    masks = deep_relief_masks(guide, (photo.height, photo.width), (painting.height, painting.width))
-    assert masks is not None and 0 < float(masks[0].mean()) < 0.9
+    masks = face_masks(guide, (photo.height, photo.width), (painting.height, painting.width))
+    assert relief_applies(masks) and 0 < float(masks.photo_face.mean()) < 0.9
     # A face that leaves less than MIN_KEPT_SHARE of a picture outside it turns the relief off.
     from facestyle.costs import guidance
 
-    monkeypatch.setattr(guidance, "MIN_KEPT_SHARE", 1 - float(masks[0].mean()) + 0.01)
-    assert deep_relief_masks(guide, (photo.height, photo.width), (painting.height, painting.width)) is None
+    monkeypatch.setattr(guidance, "MIN_KEPT_SHARE", 1 - float(masks.photo_face.mean()) + 0.01)
+    assert not relief_applies(masks)
 
 
 def test_no_relief_when_the_analysed_painting_is_blended_out(face_256, vermeer_256, style_path):
     from facestyle.costs.losses import StyleLoss
     from facestyle.costs.objective import build_objective
-    from facestyle.engine import _encoder_for
+    from facestyle.features.encoder import load_encoder
     from facestyle.image.io import to_tensor
     from facestyle.settings import make_settings
 
-    settings = make_settings(size=64, face_aware=True)
+    settings = make_settings(size=64, face_aware=True, style_blend=(0.0, 1.0))
     photo = resize_long_side(load_image(face_256), 64)
     painting = resize_long_side(load_image(vermeer_256), 64)
     other = resize_long_side(load_image(style_path), 64)
     guide = analyse_pair(photo, painting)  # the first painting is the analysed portrait
-    encoder = _encoder_for(settings, torch.device("cpu"))
+    masks = face_masks(guide, (photo.height, photo.width), (painting.height, painting.width))
+    encoder = load_encoder(settings, torch.device("cpu"))
     objective = build_objective(encoder, to_tensor(photo), [to_tensor(painting), to_tensor(other)], settings,
-                                style_blend=[0.0, 1.0], guide=guide)
+                                masks=masks)
     assert all(type(loss) is StyleLoss for loss in objective.style_losses)
 
 
@@ -207,3 +205,11 @@ def test_measure_costs_with_the_runs_face_guide_gives_the_cost_that_run_minimise
     # Without the guide the same image is measured on the plain objective: no face terms.
     assert "content.relu3_1" in own and "content.relu3_1" not in plain
     assert plain["style"] != pytest.approx(own["style"], rel=0.01)
+
+
+def test_matched_regions_with_several_paintings_of_other_shapes(face_256, vermeer_256, style_path):
+    # Only the analysed (first) painting has region masks; a second painting of another aspect
+    # ratio takes the whole-painting statistics for every region instead of borrowing the masks.
+    result = facestyle.stylize(face_256, [vermeer_256, style_path], size=48, steps=2, scales=1,
+                               region_style="matched", style_blend=(0.6, 0.4))
+    assert result.image.size[0] <= 48 and "style.relu1_1" in result.history[-1]

@@ -370,7 +370,8 @@ def _run(args: argparse.Namespace) -> int:
     from facestyle.cli.progress import ProgressPrinter
     from facestyle.config import load_config, make_run_settings, record_inputs
     from facestyle.costlog import check_log_path, plot_histories, write_history
-    from facestyle.engine import precision_notice, resolve_device, stylize
+    from facestyle.engine import resolve_device, stylize
+    from facestyle.features.encoder import precision_notice
     from facestyle.image.io import check_output_path, save_image
 
     config = load_config(args.config) if args.config else None

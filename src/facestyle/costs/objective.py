@@ -1,12 +1,14 @@
 """The criterion J(G): the encoder run once per evaluation, feeding content, style and TV terms.
 
-:func:`build_objective` computes the targets from the content and style images once;
-:class:`Objective` then maps an image G to a dict of named costs, so logs and plots can show
-every term (``content``, ``style``, ``style.relu3_1``, ``tv``, ``total``).
+:func:`build_objective` computes the targets from the content and style images once, from small
+builders (content terms, plain style terms, relieved style terms, region style terms);
+:class:`Objective` then maps an image G to a dict of named costs, so logs and plots can show every
+term (``content``, ``style``, ``style.relu3_1``, ``tv``, ``total``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Sequence
 
 import torch
@@ -15,16 +17,23 @@ from torch import nn
 from facestyle.costs.guidance import (
     DEEP_RELIEF,
     DETAIL_LAYER,
-    FaceGuide,
-    deep_relief_masks,
-    guided_style_loss,
+    FEATURE_LAYERS,
     painting_target,
-    protected_content_losses,
+    protected_content_terms,
+    region_layout,
+    region_targets,
     region_weights,
+    relief_applies,
     relieved_style_loss,
 )
-from facestyle.costs.losses import ContentLoss, StyleLoss, total_variation
+from facestyle.costs.losses import (
+    ContentLoss,
+    RegionStyleLoss,
+    StyleLoss,
+    total_variation,
+)
 from facestyle.errors import OptionError
+from facestyle.faces.guide import FaceMasks
 from facestyle.features.vgg import VGG19Features
 from facestyle.settings import Settings
 
@@ -74,6 +83,16 @@ class Objective(nn.Module):
         return costs
 
 
+@dataclass(frozen=True)
+class Painting:
+    """One style image's part in the target: its blend weight, its index among the style images,
+    and its activations at the style layers."""
+
+    weight: float
+    index: int
+    features: dict[str, torch.Tensor]
+
+
 @torch.no_grad()
 def build_objective(
     encoder: VGG19Features,
@@ -81,100 +100,121 @@ def build_objective(
     styles: list[torch.Tensor],
     settings: Settings,
     *,
-    style_blend: list[float] | None = None,
-    guide: FaceGuide | None = None,
+    masks: FaceMasks | None = None,
 ) -> Objective:
     """Compute targets from ``content`` (1, 3, H, W) and ``styles`` and return the criterion.
 
-    Several style images give one blended Gram target per layer, weighted by ``style_blend``
+    Several style images give one blended Gram target per layer, weighted by ``settings.style_blend``
     (normalised to sum 1; equal weights when None). The style term's weight is
-    ``settings.style_weight`` (β·strength). With a ``guide`` whose photo has a face (and
-    ``settings.face_aware``), the face features are protected and, unless ``settings.region_style``
-    is ``off``, style is matched per region (:mod:`facestyle.costs.guidance`); with ``off`` and a
-    portrait painting the face is relieved at the deepest style layer instead.
+    ``settings.style_weight`` (β·strength). With ``masks`` (the face stage's output for this scale;
+    None when there is no face or ``face_aware`` is off) the face features are protected, and style
+    is matched per region unless ``settings.region_style`` is ``off``; with ``off`` and a portrait
+    painting the faces are relieved at the deepest style layer instead (:mod:`facestyle.costs.guidance`).
 
     Raises:
         OptionError: ``style_blend`` does not have one weight per style image.
     """
     style_layers = settings.active_style_layers()
-    content_layer = settings.content_layer
-    guided = guide is not None and guide.has_faces and settings.face_aware
-    protect = settings.face_protect if guided else 0.0
-    wanted = [content_layer, *([DETAIL_LAYER] if protect > 0 else []), *(name for name, _ in style_layers)]
-    content_features = encoder(content, wanted)
-    blend = blend_weights(style_blend, len(styles))
-    # A style with weight 0 is not even encoded, so a blend of 1,0 is exactly the first style alone.
-    used = [(weight, style) for weight, style in zip(blend, styles) if weight] if settings.style_weight else []
-    per_style = [(weight, style, encoder(style, [name for name, _ in style_layers])) for weight, style in used]
-
-    size = tuple(content.shape[-2:])
-    if guided and settings.alpha:
-        assert guide is not None
-        from facestyle.faces.masks import feature_mask
-
-        mask = feature_mask(guide.content, size)
-        content_losses = protected_content_losses(content_features, content_layer, mask, protect)
-    elif settings.alpha:
-        content_losses = [ContentLoss(content_layer, content_features[content_layer])]
+    layer_names = [name for name, _ in style_layers]
+    protect = settings.face_protect if masks is not None else 0.0
+    content_layers = [settings.content_layer, *([DETAIL_LAYER] if protect > 0 else [])]
+    content_features = encoder(content, [*content_layers, *layer_names])
+    paintings = encode_paintings(encoder, styles, settings, layer_names)
+    shapes = {name: tuple(content_features[name].shape[-2:]) for name in layer_names}
+    if not paintings:
+        style_losses: list[nn.Module] = []
+    elif masks is not None and settings.region_style != "off":
+        style_losses = region_style_terms(paintings, layer_names, shapes, masks, settings, protect)
+    elif masks is not None and protect > 0 and paintings[0].index == 0 and relief_applies(masks):
+        # The relief needs the analysed (first) painting; a blend weight of 0 leaves it out.
+        style_losses = relieved_style_terms(paintings, layer_names, shapes, masks, protect)
     else:
-        content_losses = []
-    style_losses = []
-    if guided and settings.region_style != "off":
-        assert guide is not None
-        from facestyle.faces.masks import region_masks
-
-        content_masks = region_masks(guide.content, size)
-        matched = guide.style_is_portrait and settings.region_style == "matched"
-        weights = region_weights(protect)
-        for name, _ in style_layers if per_style else []:
-            per_style_losses = [
-                (
-                    weight,
-                    guided_style_loss(
-                        name,
-                        features[name],
-                        tuple(content_features[name].shape[-2:]),
-                        content_masks,
-                        region_masks(guide.style, tuple(style.shape[-2:])) if matched else None,
-                        weights,
-                    ),
-                )
-                for weight, style, features in per_style
-            ]
-            first = per_style_losses[0][1]
-            first.targets = sum(weight * loss.targets for weight, loss in per_style_losses)
-            style_losses.append(first)
-    else:
-        # A portrait painting: at relu5_1 its face is left out and the photo's halved (guidance.DEEP_RELIEF).
-        relief = None
-        # guide.style is the first painting's analysis: no relief when a blend weight of 0 left it out.
-        if guided and protect > 0 and per_style and per_style[0][1] is styles[0]:
-            assert guide is not None
-            relief = deep_relief_masks(guide, size, tuple(per_style[0][1].shape[-2:]))
-        for name, _ in style_layers if per_style else []:
-            relieved = relief is not None and name in DEEP_RELIEF
-            targets = [
-                (weight, painting_target(name, features[name], relief[1] if relieved and number == 0 else None))
-                for number, (weight, _, features) in enumerate(per_style)
-            ]
-            target = sum(weight * target for weight, target in targets)
-            if relieved:
-                assert relief is not None
-                style_losses.append(
-                    relieved_style_loss(name, target, relief[0], tuple(content_features[name].shape[-2:]), protect)
-                )
-            else:
-                style_losses.append(StyleLoss(name, target))
-    weights_per_layer = [weight for _, weight in style_layers] if per_style else []
+        style_losses = plain_style_terms(paintings, layer_names)
     return Objective(
         encoder,
-        content_losses,
+        content_terms(content_features, settings, masks, protect),
         style_losses,
-        weights_per_layer,
+        [weight for _, weight in style_layers] if paintings else [],
         alpha=settings.alpha,
         beta=settings.style_weight,
         tv_weight=settings.tv_weight,
     )
+
+
+def encode_paintings(
+    encoder: VGG19Features, styles: list[torch.Tensor], settings: Settings, layers: list[str]
+) -> list[Painting]:
+    """The style images that count, encoded at ``layers``. A style with blend weight 0 is not even
+    encoded, so a blend of 1,0 is exactly the first style alone; none at all when β·strength is 0."""
+    if not settings.style_weight:
+        return []
+    blend = blend_weights(settings.style_blend, len(styles))
+    return [
+        Painting(weight, index, encoder(style, layers))
+        for index, (weight, style) in enumerate(zip(blend, styles))
+        if weight
+    ]
+
+
+def content_terms(
+    content_features: dict[str, torch.Tensor], settings: Settings, masks: FaceMasks | None, protect: float
+) -> list[nn.Module]:
+    """The report's J_content at the content layer, or its face-protected form; none when α is 0."""
+    if not settings.alpha:
+        return []
+    if masks is not None:
+        return list(protected_content_terms(content_features, settings.content_layer, masks.features, protect))
+    return [ContentLoss(settings.content_layer, content_features[settings.content_layer])]
+
+
+def plain_style_terms(paintings: list[Painting], layers: list[str]) -> list[nn.Module]:
+    """The report's J_style^[ℓ] per layer against the blended Gram targets."""
+    return [
+        StyleLoss(name, sum(p.weight * painting_target(name, p.features[name], None) for p in paintings))
+        for name in layers
+    ]
+
+
+def relieved_style_terms(
+    paintings: list[Painting], layers: list[str], shapes: dict[str, tuple[int, int]], masks: FaceMasks,
+    protect: float,
+) -> list[nn.Module]:
+    """Plain style terms, except at :data:`DEEP_RELIEF` layers: there the first painting's face
+    leaves the target and the photo's face counts less (a portrait painting, ``region_style`` off)."""
+    terms: list[nn.Module] = []
+    for name in layers:
+        if name not in DEEP_RELIEF:
+            terms.extend(plain_style_terms(paintings, [name]))
+            continue
+        target = sum(
+            p.weight * painting_target(name, p.features[name], masks.painted_face if p.index == 0 else None)
+            for p in paintings
+        )
+        terms.append(relieved_style_loss(name, target, masks.photo_face, shapes[name], protect))
+    return terms
+
+
+def region_style_terms(
+    paintings: list[Painting], layers: list[str], shapes: dict[str, tuple[int, int]], masks: FaceMasks,
+    settings: Settings, protect: float,
+) -> list[nn.Module]:
+    """Region-aware style terms (``region_style`` shared or matched): per layer, each region of the
+    photo matches the blended statistics of its region in the paintings, or of the whole painting."""
+    matched = settings.region_style == "matched" and masks.painting_regions is not None
+    weights = region_weights(protect)
+    terms: list[nn.Module] = []
+    for name in layers:
+        per_feature = matched and name in FEATURE_LAYERS
+        layout = region_layout(name, shapes[name], masks, weights, per_feature=per_feature)
+        painting_regions = masks.painting_regions if matched else None
+        targets = sum(
+            p.weight * region_targets(p.features[name], layout.names, painting_regions if p.index == 0 else None,
+                                      per_feature=per_feature)
+            for p in paintings
+        )
+        device = targets.device
+        terms.append(RegionStyleLoss(name, targets, layout.masks.to(device), layout.weights.to(device, targets.dtype)))
+    return terms
 
 
 def blend_weights(style_blend: Sequence[float] | None, count: int) -> list[float]:

@@ -16,11 +16,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import torch
+from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 
+from facestyle.costs.objective import blend_weights
 from facestyle.features.vgg import VGG19Features, load_vgg19
 from facestyle.features.weights import ADAIN_DECODER, load_state_dict, resolve_path
+from facestyle.image.io import resize_long_side, to_tensor
+from facestyle.optim.schedule import style_side
+from facestyle.settings import Settings
 
 ENCODER_LAYER = "relu4_1"
 
@@ -127,11 +132,41 @@ def load_adain(
 ) -> AdaIN:
     """Build the verified AdaIN model (encoder to relu4_1 with reflection padding, decoder) on ``device``.
 
-    Both networks use channels-last memory: measured on the 2-core CPU at 512×384, 0.90 s against
-    1.19 s for the default layout (bf16 autocast was slower there, 1.50 s, and less exact).
+    Both networks use channels-last memory, which oneDNN's CPU kernels run faster than the default
+    layout (BENCHMARKS.md#fast-mode-adain).
     """
     encoder = load_vgg19(
         weights=weights, last_layer=ENCODER_LAYER, padding="reflect", device=device, channels_last=True
     )
     decoder = Decoder(_decoder_state_dict(str(resolve_path(ADAIN_DECODER, decoder_weights))))
     return AdaIN(encoder, decoder.to(device).to(memory_format=torch.channels_last))
+
+
+def paint_adain(
+    content_image: Image.Image,
+    style_images: list[Image.Image],
+    settings: Settings,
+    size: int,
+    device: torch.device,
+) -> torch.Tensor:
+    """One AdaIN pass at long side ``size``: (1, 3, H, W) in [0, 1] on ``device``.
+
+    Several styles blend their feature statistics with ``style_blend``; AdaIN is affine in μ and
+    σ, so this equals blending the AdaIN features of each style (Huang & Belongie's interpolation).
+    """
+    model = cached_adain(settings.weights, settings.decoder_weights, str(device))
+    content_tensor = to_tensor(resize_long_side(content_image, size)).to(device)
+    side = style_side(settings, size)
+    statistics = [model.style_statistics(to_tensor(resize_long_side(style, side)).to(device)) for style in style_images]
+    weights = blend_weights(settings.style_blend, len(style_images))
+    blended = StyleStatistics(
+        mean=sum(w * s.mean for w, s in zip(weights, statistics)),
+        std=sum(w * s.std for w, s in zip(weights, statistics)),
+    )
+    return model(content_tensor, blended, settings.adain_strength)
+
+
+@lru_cache(maxsize=2)
+def cached_adain(weights: str | None, decoder_weights: str | None, device: str) -> AdaIN:
+    """The AdaIN model, kept per process: building the networks costs more than a 256 px stylisation."""
+    return load_adain(weights=weights, decoder_weights=decoder_weights, device=device)

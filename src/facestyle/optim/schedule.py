@@ -9,6 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
+from torch.nn import functional as F
+
+from facestyle.settings import Settings
+
 
 @dataclass(frozen=True)
 class Scale:
@@ -65,3 +70,26 @@ def make_schedule(size: int, steps: int, scales: int, min_size: int = 128) -> li
     """The full schedule: sizes from :func:`scale_sizes` with steps from :func:`split_steps`."""
     sizes = scale_sizes(size, scales, min_size)
     return [Scale(s, n) for s, n in zip(sizes, split_steps(steps, len(sizes)))]
+
+
+def style_side(settings: Settings, size: int) -> int:
+    """Long side of the style image when the output's long side is ``size`` (one scale of the schedule).
+
+    ``(style_size or size)·style_scale``, shrunk with the schedule, and never under 16 pixels.
+    """
+    return max(round((settings.style_size or settings.size) * settings.style_scale * size / settings.size), 16)
+
+
+def upscale_result(image: torch.Tensor, coarse_content: torch.Tensor, content: torch.Tensor, mode: str) -> torch.Tensor:
+    """The start of the next scale from the coarser scale's result ``image`` (1, 3, h, w).
+
+    ``image``: bicubic upsampling of G. It is blurred, and the content cost of a blurred photo is
+    high, so the finer scale first spends steps putting back detail the photo already had.
+    ``residual``: upsample only G − C (what the optimisation painted) and add it to the finer
+    photo ``content`` (1, 3, H, W), whose own detail is then there from the first step.
+    """
+    size = content.shape[-2:]
+    if mode == "image":
+        return F.interpolate(image, size=size, mode="bicubic", align_corners=False)
+    painted = F.interpolate(image - coarse_content, size=size, mode="bicubic", align_corners=False)
+    return (content + painted).clamp(0, 1)
