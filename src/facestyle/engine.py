@@ -143,21 +143,17 @@ def stylize(
     content_image, style_images = color.prepare_inputs(content_image, style_images, settings.preserve_color)
     if progress is not None and settings.preserve_color == "luminance":
         progress = _with_photo_colours(progress, photo)
+    history: list[dict[str, float]] = []
+    notes: tuple[str, ...] = ()
     if settings.method == "adain":
         image = paint_adain(content_image, style_images, settings, settings.size, device)
-        elapsed = time.perf_counter() - started
-        history: list[dict[str, float]] = []
         if progress is not None:
+            elapsed = time.perf_counter() - started
             progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: to_pil(image)))
-        notes: tuple[str, ...] = ()
     else:
         guide = face_guide
         if settings.face_aware and guide is None:
-            # The colour photo, even for a luminance-only run: the masks are geometry, and detection
-            # is surer in colour. Several styles: the first painting decides whether it is a portrait
-            # (then its face is matched region by region, or the photo's face relieved at relu5_1).
-            painting = resize_long_side(style_images[0], style_side(settings, settings.size))
-            guide = analyse_pair(photo, painting)
+            guide = _analyse_faces(photo, style_images[0], settings)
         notes = guide.notes if guide is not None else ()
         slow = precision_notice(settings, device)
         notes = (*notes, slow) if slow else notes
@@ -171,6 +167,13 @@ def stylize(
         device=str(device),
         notes=notes,
     )
+
+
+def _analyse_faces(photo: Image.Image, painting: Image.Image, settings: Settings) -> FaceGuide:
+    """The face stage's analysis for a run: the colour photo at the output size (even for a
+    luminance-only run: the masks are geometry, and detection is surer in colour) and the first
+    painting at the style size, which decides whether the style is a portrait."""
+    return analyse_pair(photo, resize_long_side(painting, style_side(settings, settings.size)))
 
 
 def _with_photo_colours(progress: ProgressCallback, photo: Image.Image) -> ProgressCallback:

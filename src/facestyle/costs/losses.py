@@ -24,15 +24,13 @@ class _SymmetricGram(torch.autograd.Function):
     """F·Fᵀ for F (B, C, N) whose backward is one matmul: ∂L/∂F = (∂L/∂G + ∂L/∂Gᵀ)·F.
 
     Autograd's own backward of ``F @ Fᵀ`` makes two products, one of them (N, C) through a
-    transposed batched matmul; on a 2-core CPU that took 20 ms against 7.5 ms here for the
-    (64, 49152) activations of relu1_1 at 256 px, about 7 % of a whole plain step.
+    transposed batched matmul, several times slower on a CPU for the wide activations of relu1_1.
 
     Channels-last activations (the bf16 CPU and the GPU encoders) reach here as a transposed view,
     F = Mᵀ with M (B, N, C) contiguous. The gradient is then computed as M·S with
     S = ∂L/∂G + ∂L/∂Gᵀ and returned as its transpose, a view in F's own layout, so it matches the
     channels-last gradient coming back through the next convolution; returned (C, N)-contiguous,
-    autograd summed the two in a slow mixed-layout add. Measured at 256 px on a 2-core CPU (Morgan × straw hat,
-    report objective, bf16): 141–156 ms per J evaluation before, 130–132 ms after, the same J.
+    autograd would sum the two in a slow mixed-layout add (BENCHMARKS.md#report-objective-speed).
     """
 
     @staticmethod
@@ -147,8 +145,7 @@ class RegionStyleLoss(nn.Module):
 
     Each region's Gram is computed over the bounding box of its non-zero mask only. Positions
     outside it have mask 0 and add nothing, so the result is the same, but an eye's Gram then costs
-    2 % of a whole-image one instead of 100 % (measured on a 256 px portrait: eyes, brows, lips and
-    nose 2-3 % each, skin 17 %).
+    a few percent of a whole-image one instead of all of it.
     """
 
     def __init__(self, layer: str, targets: torch.Tensor, masks: torch.Tensor, weights: torch.Tensor) -> None:
