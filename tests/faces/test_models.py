@@ -13,7 +13,7 @@ from tests.faces.conftest import GRAY, PORTRAIT
 
 
 def test_importing_the_face_stage_does_not_import_mediapipe():
-    names = ("analysis", "types", "detect", "mesh", "segment", "models", "masks", "mesh_topology", "distortion")
+    names = ("analysis", "types", "detect", "mesh", "segment", "models", "masks", "overlay", "mesh_topology", "distortion")
     modules = ["facestyle.faces"] + [f"facestyle.faces.{name}" for name in names]
     code = f"import importlib, sys; [importlib.import_module(m) for m in {modules!r}]; print('mediapipe' in sys.modules)"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=_env())
