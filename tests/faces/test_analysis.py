@@ -1,4 +1,4 @@
-"""The stage's entry point on small real photos: one face, none, two, grayscale; its options."""
+"""The stage's entry point on small real photos: one face, none, two, grayscale; its options; its API."""
 
 from pathlib import Path
 
@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import facestyle.faces
 from facestyle.errors import InputImageError
+from facestyle.faces import analysis, types
 from facestyle.faces.analysis import NUM_LANDMARKS, analyse
 from tests.faces.conftest import GRAY, PORTRAIT, side_by_side
 
@@ -65,3 +67,10 @@ def test_bad_input_and_bad_options():
     with pytest.raises(ValueError, match="min_score"):
         analyse(PORTRAIT, min_score=1.5)
 
+
+def test_the_stage_api_is_importable_from_the_package_and_from_analysis():
+    for name in ("Box", "Face", "FaceAnalysis", "LANDMARKS", "NO_FACE_NOTICE"):
+        assert getattr(analysis, name) is getattr(types, name) is getattr(facestyle.faces, name)
+    assert facestyle.faces.analyse is analyse
+    assert set(facestyle.faces.__all__) >= {"analyse", "region_masks", "feature_mask", "landmark_nme", "render_mask_overlay"}
+    assert all(hasattr(facestyle.faces, name) for name in facestyle.faces.__all__)
