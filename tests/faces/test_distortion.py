@@ -7,20 +7,15 @@ import pytest
 from PIL import Image
 
 from facestyle.errors import InputImageError
-from facestyle.faces.analysis import Box, Face, FaceAnalysis, analyse
 from facestyle.faces.distortion import (
     DistortionReport,
     compare_faces,
     landmark_nme,
     nme_of,
 )
+from facestyle.faces.types import Box, Face, FaceAnalysis
 from facestyle.image.io import load_image
-from tests.faces.test_analysis import GRAY, PORTRAIT, side_by_side
-
-
-@pytest.fixture(scope="module")
-def portrait():
-    return analyse(PORTRAIT)
+from tests.faces.conftest import GRAY, PORTRAIT, side_by_side
 
 
 def synthetic_face(offset=(0.0, 0.0), box=Box(10, 10, 110, 110)) -> Face:

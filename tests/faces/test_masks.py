@@ -1,31 +1,23 @@
-"""Region masks: a soft partition in the right places, at any size; the feature mask; the overlay."""
+"""Region masks: a soft partition in the right places, at any size; the feature mask; resizing."""
 
 import numpy as np
 import pytest
 import torch
 
-from facestyle.faces.analysis import Box, Face, FaceAnalysis, analyse
+from facestyle.faces.analysis import analyse
 from facestyle.faces.masks import (
     FACE_REGIONS,
     NEGLIGIBLE,
     REGIONS,
     _blur,
-    _chains,
     _convex_hull,
-    _outline,
     feature_mask,
     mesh_polygons,
     region_masks,
-    render_mask_overlay,
     resize_masks,
 )
-from facestyle.image.io import load_image
-from tests.faces.test_analysis import GRAY, PORTRAIT, side_by_side
-
-
-@pytest.fixture(scope="module")
-def portrait():
-    return analyse(PORTRAIT)
+from facestyle.faces.types import Box, Face, FaceAnalysis
+from tests.faces.conftest import GRAY, PORTRAIT, side_by_side
 
 
 @pytest.fixture(scope="module")
@@ -159,7 +151,7 @@ def test_resize_masks_averages_areas_and_keeps_the_partition(masks):
 
 
 def test_masks_hold_no_subnormal_values(portrait, masks):
-    # Subnormal floats (below ~1.2e-38) make CPU matmuls ~3x slower; masks are cut to exact zeros.
+    # Subnormal floats (below ~1.2e-38) make CPU matmuls several times slower; masks are cut to exact zeros.
     def smallest_nonzero(tensor):
         return float(tensor[tensor > 0].min())
 
@@ -180,40 +172,6 @@ def test_blur_keeps_a_partition_a_partition():
     assert 0 < float(blurred[0, 5, 10]) < 1
 
 
-def test_mesh_polygons_come_from_mediapipe_contours():
-    polygons = mesh_polygons()
-    assert len(polygons["oval"][0]) == 36 and polygons["oval"][0][0] == 10
-    left_eye, right_eye = polygons["eyes"]
-    assert {263, 362} <= set(left_eye) and {33, 133} <= set(right_eye) and len(left_eye) == 16
-    assert {0, 17, 61, 291} <= set(polygons["lips"][0]) and 13 not in polygons["lips"][0]
-    assert all(len(brow) == 10 for brow in polygons["brows"])
-
-
-def test_chains_and_outline_on_a_toy_contour():
-    # Two lids from corner 1 to corner 4, like an eye.
-    edges = {(1, 2), (2, 4), (1, 3), (3, 4)}
-    assert sorted(map(tuple, _chains(edges))) == [(1, 2, 4), (1, 3, 4)]
-    assert _outline(edges) == (1, 2, 4, 3)
-    assert _outline({(5, 6), (6, 7), (7, 5)}) == (5, 6, 7)
-    hull = _convex_hull(np.array([[0, 0], [2, 0], [2, 2], [0, 2], [1, 1]], dtype=np.float32))
-    assert len(hull) == 4 and [1, 1] not in hull.tolist()
-
-
-def test_overlay_tints_regions_keeps_background_and_adds_a_legend(portrait, masks):
-    image = load_image(PORTRAIT)
-    overlay = render_mask_overlay(image, masks, analysis=portrait)
-    assert overlay.mode == "RGB" and overlay.width == image.width and overlay.height > image.height
-    plain = render_mask_overlay(image, masks)
-    photo, tinted = np.asarray(image, dtype=int), np.asarray(plain, dtype=int)[: image.height]
-    assert np.abs(photo[2, 2] - tinted[2, 2]).max() <= 2  # background: untouched
-    face = portrait.faces[0]
-    x, y = map(int, face.landmarks[205])
-    assert tinted[y, x, 1] > photo[y, x, 1]  # skin: tinted green
-    # Masks of another size, and masks that are not a partition, are drawn too.
-    extra = render_mask_overlay(image, {"feature": feature_mask(portrait, (128, 96))})
-    assert extra.width == image.width
-
-
 def test_masks_work_on_a_painted_face(painted_portrait_path):
     analysis = analyse(painted_portrait_path)
     masks = region_masks(analysis)
@@ -223,8 +181,6 @@ def test_masks_work_on_a_painted_face(painted_portrait_path):
     assert float(masks["skin"].sum()) > 20 * float(masks["eyes"].sum())
 
 
-def test_stored_mesh_polygons_match_mediapipe():
-    from facestyle.faces.masks import _mesh_polygons
-    from facestyle.faces.mesh_topology import MESH_POLYGONS
-
-    assert _mesh_polygons() == MESH_POLYGONS
+def test_convex_hull_drops_inner_points():
+    hull = _convex_hull(np.array([[0, 0], [2, 0], [2, 2], [0, 2], [1, 1]], dtype=np.float32))
+    assert len(hull) == 4 and [1, 1] not in hull.tolist()

@@ -237,7 +237,8 @@ def _inspect(args: argparse.Namespace) -> int:
 
     from facestyle.faces.analysis import analyse
     from facestyle.faces.distortion import landmark_nme
-    from facestyle.faces.masks import region_masks, render_mask_overlay
+    from facestyle.faces.masks import region_masks
+    from facestyle.faces.overlay import render_mask_overlay
     from facestyle.image.io import check_output_path, load_image, save_image
 
     overlay_path = None
@@ -489,7 +490,8 @@ def _show(args: argparse.Namespace) -> int:
 
 def _save_mask_overlay(content: str, size: int, path: str) -> None:
     from facestyle.faces.analysis import analyse
-    from facestyle.faces.masks import region_masks, render_mask_overlay
+    from facestyle.faces.masks import region_masks
+    from facestyle.faces.overlay import render_mask_overlay
     from facestyle.image.io import load_image, resize_long_side, save_image
 
     photo = resize_long_side(load_image(content, what="content image"), size)

@@ -11,10 +11,8 @@ inter-pupil distance, which would give NMEs about 1.4 times larger). The result 
 content's size first, so the NME does not depend on the output resolution.
 
 Faces are paired by box overlap (intersection over union at least 0.3), largest content face first.
-Measurement noise: on the bundled photos, meshing a copy with mild noise, a 5-pixel mode filter or
-posterisation (at 512 px) moved the landmarks by a median NME of 0.003, 0.007 and 0.009 (with the
-consensus mesh of :func:`facestyle.faces.analysis.analyse`; worst 0.012–0.015), so differences below about 0.01
-are not meaningful. On the hand-on-cheek photo a 2-pixel blur alone reads 0.024.
+Meshing the same face twice is not exact: differences below about 0.01 are measurement noise
+(docs/faces.md, BENCHMARKS.md#faces).
 """
 
 from __future__ import annotations
@@ -26,7 +24,8 @@ from typing import Any
 import numpy as np
 
 from facestyle.errors import InputImageError
-from facestyle.faces.analysis import Box, FaceAnalysis, analyse
+from facestyle.faces.analysis import analyse
+from facestyle.faces.types import Box, FaceAnalysis
 from facestyle.image.io import ImageSource, load_image, resize_to
 
 #: Two boxes this much overlapped (intersection over union) are the same face.

@@ -1,31 +1,30 @@
-"""Soft region masks from a :class:`~facestyle.faces.analysis.FaceAnalysis`, for region-aware style and face protection.
+"""Soft region masks from a :class:`~facestyle.faces.types.FaceAnalysis`, for region-aware style and face protection.
 
 :func:`region_masks` gives one mask per name in :data:`REGIONS`, each a float32 tensor (H, W) in
 [0, 1]; at every pixel they sum to 1 (a soft partition). The face regions are polygons of the
-478-point mesh (mediapipe's ``FACEMESH_*`` contours), drawn with antialiasing and blurred by a
+478-point mesh (:mod:`facestyle.faces.mesh_topology`), drawn with antialiasing and blurred by a
 Gaussian whose width follows each face's own size, so a 40-pixel face and a 600-pixel face get the
 same relative softness. What is not face is split between the person (hair, neck, clothes: the
 selfie segmentation) and the background.
 
 :func:`feature_mask` is the mask face protection needs: eyes, brows, lips and a band along the face
 outline, soft, in [0, 1] (not a partition). :func:`resize_masks` takes masks to a VGG layer's
-resolution by area averaging, which keeps a partition a partition. :func:`render_mask_overlay`
-draws masks over the photo with a legend, to look at.
+resolution by area averaging, which keeps a partition a partition. Drawing masks for a person to
+look at is :mod:`facestyle.faces.overlay`'s job.
 """
 
 from __future__ import annotations
 
 import math
-from collections import defaultdict
-from typing import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, ImageDraw, ImageFont
+from PIL import Image, ImageDraw
 
-from facestyle.faces.analysis import Face, FaceAnalysis
 from facestyle.faces.mesh_topology import MESH_POLYGONS
+from facestyle.faces.types import Face, FaceAnalysis
 
 #: The regions of the partition, face features first. ``hair_body`` is the person minus the face.
 REGIONS = ("eyes", "brows", "lips", "nose", "skin", "hair_body", "background")
@@ -39,112 +38,18 @@ DEFAULT_SOFTNESS = 0.04
 #: Width of the face-outline band in :func:`feature_mask`, as a fraction of the inter-ocular distance.
 DEFAULT_OUTLINE_WIDTH = 0.1
 #: Mask values below this are set to exactly 0. Blurred edges and the segmentation's tails reach
-#: values like 1e-39, subnormal floats that x86 CPUs multiply through a slow microcode path: with a
-#: few hundred of them in the masks, a face-aware step at 256 px took 1.37 s instead of 0.49 s.
+#: values like 1e-39, subnormal floats that x86 CPUs multiply through a slow microcode path, which
+#: made face-aware steps several times slower (BENCHMARKS.md#faces).
 NEGLIGIBLE = 1e-6
 
-#: Overlay colours (RGB) of the regions; other mask names get colours from ``_EXTRA_COLOURS``.
-REGION_COLOURS: Mapping[str, tuple[int, int, int]] = {
-    "eyes": (0, 220, 255),
-    "brows": (255, 140, 0),
-    "lips": (255, 0, 60),
-    "nose": (255, 230, 0),
-    "skin": (60, 200, 60),
-    "hair_body": (120, 60, 255),
-    "background": (128, 128, 128),
-}
-_EXTRA_COLOURS = ((255, 0, 255), (0, 255, 160), (255, 255, 255), (255, 120, 120))
 
-
-# --- polygons of the mesh, from mediapipe's contour edge sets ------------------------------------
-
-
-def _chains(edges: Iterable[tuple[int, int]]) -> list[list[int]]:
-    """Follow directed edges (a, b) into chains of landmark indices that stop where paths fork or meet.
-
-    A directed cycle (every point with one edge in and one out) becomes one chain starting at its
-    smallest index, without repeating it at the end.
-    """
-    outgoing: dict[int, list[int]] = defaultdict(list)
-    incoming: dict[int, int] = defaultdict(int)
-    for a, b in sorted(set(edges)):
-        outgoing[a].append(b)
-        incoming[b] += 1
-    nodes = set(outgoing) | set(incoming)
-    starts = sorted(n for n in nodes if incoming[n] != 1 or len(outgoing[n]) != 1)
-    if not starts:
-        starts = [min(nodes)]
-    used: set[tuple[int, int]] = set()
-    chains = []
-    for start in starts:
-        for nxt in outgoing[start]:
-            if (start, nxt) in used:
-                continue
-            used.add((start, nxt))
-            chain = [start]
-            current = nxt
-            while current != start:
-                chain.append(current)
-                if incoming[current] != 1 or len(outgoing[current]) != 1:
-                    break
-                edge = (current, outgoing[current][0])
-                if edge in used:
-                    break
-                used.add(edge)
-                current = edge[1]
-            chains.append(chain)
-    return chains
-
-
-def _outline(edges: Iterable[tuple[int, int]]) -> tuple[int, ...]:
-    """One closed polygon from a contour set.
-
-    mediapipe's sets are either one directed cycle (the face oval) or two chains running the same
-    way: the two lids of an eye (sharing their corners), the upper and lower lines of a brow, the
-    upper and lower halves of a lip line. One chain followed by the other reversed walks round.
-    """
-    chains = _chains(edges)
-    if len(chains) == 1:
-        return tuple(chains[0])
-    if len(chains) != 2:
-        raise ValueError(f"expected one or two chains, got {len(chains)}")
-    first, second = chains
-    back = second[::-1]
-    if back[0] == first[-1]:
-        back = back[1:]
-    if back and back[-1] == first[0]:
-        back = back[:-1]
-    return tuple(first + back)
-
-
-def _mesh_polygons() -> dict[str, tuple[tuple[int, ...], ...]]:
-    from mediapipe.python.solutions import face_mesh_connections as c
-
-    lips = _chains(c.FACEMESH_LIPS)
-    # FACEMESH_LIPS holds the outer and the inner lip lines; the mouth region is the outer one
-    # (the opening of an open mouth belongs to the mouth): the two chains between the mouth
-    # corners of which one runs through landmark 0, the top of the upper lip.
-    ends = next((chain[0], chain[-1]) for chain in lips if 0 in chain)
-    outer = [chain for chain in lips if (chain[0], chain[-1]) == ends]
-    outer_edges = {(a, b) for chain in outer for a, b in zip(chain, chain[1:])}
-    nose = sorted({i for edge in c.FACEMESH_NOSE for i in edge})
-    return {
-        "oval": (_outline(c.FACEMESH_FACE_OVAL),),
-        "eyes": (_outline(c.FACEMESH_LEFT_EYE), _outline(c.FACEMESH_RIGHT_EYE)),
-        "brows": (_outline(c.FACEMESH_LEFT_EYEBROW), _outline(c.FACEMESH_RIGHT_EYEBROW)),
-        "lips": (_outline(outer_edges),),
-        # The nose set is a tree (bridge plus nostril wings), not a contour: use its convex hull.
-        "nose": (tuple(nose),),
-    }
+# --- the masks -----------------------------------------------------------------------------------
 
 
 def mesh_polygons() -> dict[str, tuple[tuple[int, ...], ...]]:
     """Landmark indices of the closed polygons: ``oval``, ``eyes``, ``brows``, ``lips`` and ``nose``
     (the nose entry is a point set whose convex hull is filled)."""
     return MESH_POLYGONS
-
-
-# --- the masks -----------------------------------------------------------------------------------
 
 
 def region_masks(
@@ -163,7 +68,7 @@ def region_masks(
     Returns:
         ``{name: tensor (H, W) float32 in [0, 1]}`` in the order of :data:`REGIONS`. For an image
         with no face, the face regions are all zero and everything is ``hair_body`` or
-        ``background`` (a caller tells the user once; see :data:`facestyle.faces.analysis.NO_FACE_NOTICE`).
+        ``background`` (a caller tells the user once; see :data:`facestyle.faces.types.NO_FACE_NOTICE`).
 
     Raises:
         ValueError: a size of the wrong aspect ratio, or a negative softness.
@@ -178,7 +83,7 @@ def region_masks(
     total = face.sum(dim=0)
     face = face / total.clamp(min=1.0)
     rest = (1.0 - face.sum(dim=0)).clamp(min=0.0)
-    person = _resize_plane(torch.from_numpy(np.array(analysis.person)), height, width).clamp(0.0, 1.0)
+    person = resize_plane(torch.from_numpy(np.array(analysis.person)), height, width).clamp(0.0, 1.0)
     masks = {name: face[i] for i, name in enumerate(FACE_REGIONS)}
     masks["hair_body"] = rest * person
     masks["background"] = rest * (1.0 - person)
@@ -238,42 +143,6 @@ def resize_masks(masks: Mapping[str, torch.Tensor], size: tuple[int, int]) -> di
     return {name: resized[i] for i, name in enumerate(names)}
 
 
-def render_mask_overlay(
-    image: Image.Image,
-    masks: Mapping[str, torch.Tensor | np.ndarray],
-    *,
-    analysis: FaceAnalysis | None = None,
-    alpha: float = 0.55,
-) -> Image.Image:
-    """The photo with each mask tinted in its colour, and a legend strip underneath.
-
-    ``background`` is left untinted. Masks of another size are resized to the image for display.
-    With ``analysis`` the face boxes and mesh landmarks are drawn too. Returns a new RGB image
-    (the photo's width; taller by the legend).
-    """
-    picture = image.convert("RGB")
-    width, height = picture.size
-    photo = torch.from_numpy(np.asarray(picture, dtype=np.float32) / 255.0).permute(2, 0, 1)
-    tinted = photo * (1 - alpha)
-    colours = _colours(masks)
-    covered = torch.zeros(height, width)
-    for name, mask in masks.items():
-        plane = _resize_plane(torch.as_tensor(np.asarray(mask), dtype=torch.float32), height, width).clamp(0, 1)
-        if name == "background":
-            tinted = tinted + alpha * plane * photo
-        else:
-            colour = torch.tensor(colours[name], dtype=torch.float32).view(3, 1, 1) / 255.0
-            tinted = tinted + alpha * plane * colour
-        covered = covered + plane
-    # Pixels no mask covers (a single non-partition mask) show the photo itself.
-    tinted = tinted + alpha * (1 - covered).clamp(min=0) * photo
-    array = tinted.clamp(0, 1).mul(255).round().byte().permute(1, 2, 0).numpy()
-    overlay = Image.fromarray(array, "RGB")
-    if analysis is not None:
-        _draw_faces(overlay, analysis)
-    return _with_legend(overlay, masks, colours)
-
-
 # --- drawing one face ----------------------------------------------------------------------------
 
 
@@ -296,7 +165,7 @@ def _face_scale(face: Face) -> float:
     """Inter-ocular distance in pixels, or an estimate from the box for a face without a mesh."""
     if face.interocular is not None:
         return max(face.interocular, 1.0)
-    # BlazeFace boxes are about 2.2 outer-eye-corner distances wide on the bundled portraits.
+    # BlazeFace boxes are about 2.2 outer-eye-corner distances wide.
     return max(face.box.width / 2.2, 1.0)
 
 
@@ -472,68 +341,6 @@ def _resize_stack(stack: torch.Tensor, height: int, width: int) -> torch.Tensor:
     return x[0]
 
 
-def _resize_plane(plane: torch.Tensor, height: int, width: int) -> torch.Tensor:
+def resize_plane(plane: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """One (H, W) mask resized like :func:`resize_masks` resizes many."""
     return _resize_stack(plane[None], height, width)[0]
-
-
-def _colours(masks: Mapping[str, object]) -> dict[str, tuple[int, int, int]]:
-    colours, extra = {}, iter(_EXTRA_COLOURS * (1 + len(masks) // len(_EXTRA_COLOURS)))
-    for name in masks:
-        colours[name] = REGION_COLOURS.get(name) or next(extra)
-    return colours
-
-
-def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:  # Pillow < 10.1 has only the fixed bitmap font
-        return ImageFont.load_default()
-
-
-def _draw_faces(overlay: Image.Image, analysis: FaceAnalysis) -> None:
-    draw = ImageDraw.Draw(overlay)
-    sx, sy = overlay.width / analysis.width, overlay.height / analysis.height
-    line = max(1, round(max(overlay.size) / 400))
-    for face in analysis.faces:
-        face = face.scaled(sx, sy)
-        draw.rectangle(face.box.as_tuple(), outline=(255, 255, 255), width=line)
-        # On a small face the 478 dots would hide the masks they are drawn over.
-        if face.landmarks is not None and face.interocular >= 40:
-            dot = max(0.5, face.interocular / 250)
-            for x, y in face.landmarks:
-                draw.ellipse((x - dot, y - dot, x + dot, y + dot), fill=(255, 255, 255))
-        label = f"{face.score:.2f}" + ("" if face.yaw is None else f" yaw {face.yaw:+.0f}")
-        draw.text((face.box.x0, max(0, face.box.y0 - 14 * line)), label, fill=(255, 255, 255), font=_font(12 * line))
-
-
-def _with_legend(overlay: Image.Image, masks: Mapping[str, object], colours: Mapping[str, tuple[int, int, int]]) -> Image.Image:
-    width, height = overlay.size
-    size = max(11, min(24, width // 40))
-    font = _font(size)
-    row = size + 8
-    # Lay the entries out in rows that fit the width.
-    entries = []
-    for name in masks:
-        share = float(torch.as_tensor(np.asarray(masks[name]), dtype=torch.float32).mean())
-        entries.append((name, f"{name} {share * 100:.1f}%"))
-    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    rows: list[list[tuple[str, str, int]]] = [[]]
-    x = 6
-    for name, text in entries:
-        item = size + 6 + int(measure.textlength(text, font=font)) + 14
-        if x + item > width and rows[-1]:
-            rows.append([])
-            x = 6
-        rows[-1].append((name, text, x))
-        x += item
-    legend = Image.new("RGB", (width, row * len(rows) + 6), (24, 24, 24))
-    draw = ImageDraw.Draw(legend)
-    for r, items in enumerate(rows):
-        y = 4 + r * row
-        for name, text, x in items:
-            draw.rectangle((x, y, x + size, y + size), fill=colours[name], outline=(230, 230, 230))
-            draw.text((x + size + 6, y), text, fill=(235, 235, 235), font=font)
-    result = Image.new("RGB", (width, height + legend.height))
-    result.paste(overlay, (0, 0))
-    result.paste(legend, (0, height))
-    return result
