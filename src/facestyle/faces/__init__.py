@@ -1,8 +1,9 @@
 """The face stage: find faces and their landmarks, turn them into soft masks, measure distortion.
 
 :func:`analyse` gives a :class:`FaceAnalysis` (faces with their 478-point meshes, and a person
-mask); :func:`region_masks` and :func:`feature_mask` turn it into the masks the face-aware
-objective uses; :func:`landmark_nme` measures how far a stylisation moved the landmarks. Importing
+mask); :func:`region_masks` and :func:`feature_mask` turn it into soft masks; a run analyses its
+photo and painting once (:func:`analyse_pair`, a :class:`FaceGuide`) and gets the masks of each
+scale as one :class:`FaceMasks` (:func:`face_masks`), which the engine hands to the objective; :func:`landmark_nme` measures how far a stylisation moved the landmarks. Importing
 this package does not import mediapipe: the models load on the first analysis (docs/faces.md).
 """
 
@@ -14,6 +15,7 @@ from facestyle.faces.distortion import (
     landmark_nme,
     nme_of,
 )
+from facestyle.faces.guide import FaceGuide, FaceMasks, analyse_pair, face_masks
 from facestyle.faces.masks import (
     FACE_REGIONS,
     FEATURE_PARTS,
@@ -48,8 +50,12 @@ __all__ = [
     "Face",
     "FaceAnalysis",
     "FaceDistortion",
+    "FaceGuide",
+    "FaceMasks",
     "analyse",
+    "analyse_pair",
     "compare_faces",
+    "face_masks",
     "feature_mask",
     "landmark_nme",
     "nme_of",
