@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from facestyle import study
+from facestyle.study import runner
 from facestyle.errors import OptionError
 from facestyle.settings import STYLE_LAYER_PRESETS, make_settings
 from facestyle.study import (
@@ -131,7 +132,7 @@ def test_a_tiny_study_runs_resumes_and_writes_its_outputs(tmp_path, face_path, s
     def no_run(*args, **kwargs):
         raise AssertionError("a finished cell was run again")
 
-    monkeypatch.setattr(study, "stylize", no_run)
+    monkeypatch.setattr(runner, "stylize", no_run)
     again = run_study(face_path, [style_path], cells, folder)
     assert all(r.reused for r in again) and [r.costs for r in again] == [r.costs for r in results]
     monkeypatch.undo()
