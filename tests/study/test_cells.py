@@ -1,23 +1,17 @@
-"""The studies: parsing, the cells, a tiny resumable run and what it writes."""
-
-import csv
-import json
-from pathlib import Path
+"""Parsing the study lists and making the cells over a base setting."""
 
 import pytest
 
-from facestyle import study
-from facestyle.study import runner
 from facestyle.errors import OptionError
 from facestyle.settings import STYLE_LAYER_PRESETS, make_settings
-from facestyle.study import (
+from facestyle.study.cells import (
+    cost_text,
+    layers_text,
     make_cells,
     parse_layer_list,
     parse_ratios,
     parse_strengths,
-    run_study,
 )
-from tests.conftest import read_image
 
 
 def test_ratios_parse():
@@ -94,75 +88,25 @@ def test_cells_refuse_what_cannot_vary():
         make_cells(make_settings(method="adain"), layers=parse_layer_list("deep"))
 
 
-def test_a_tiny_study_runs_resumes_and_writes_its_outputs(tmp_path, face_path, style_path, monkeypatch):
-    base = make_settings(size=32, steps=3, scales=1)
-    cells = make_cells(base, layers=parse_layer_list("deep,shallow"), ratios=parse_ratios("10:40"))
-    events = []
-    results = run_study(face_path, [style_path], cells, tmp_path / "s", progress=events.append)
-    folder = tmp_path / "s"
-    assert [r.reused for r in results] == [False, False, False]
-    # One progress count over all cells: it climbs to the total, one step at a time within a cell.
-    assert events[-1].done == events[-1].total == 9
-    assert [e.done for e in events if e.event is not None] == list(range(1, 10))
-    for cell in cells:
-        image_path, record_path = study.cell_paths(folder, cell)
-        record = json.loads(record_path.read_text())
-        assert read_image(image_path).size == (24, 32)
-        assert set(record["costs"]) >= {"total", "content", "style"} and record["seconds"] > 0
-        assert len(record["history"]) == 3
-
-    md, csv_path = study.write_tables(results, folder, heading="tiny")
-    with csv_path.open(encoding="utf-8") as stream:
-        rows = list(csv.DictReader(stream))
-    assert [row["cell"] for row in rows] == ["deep-heavy", "shallow-heavy", "α:β = 10:40"]
-    assert float(rows[0]["J"]) == pytest.approx(results[0].costs["total"])
-    text = md.read_text(encoding="utf-8")
-    assert "| deep-heavy | 0/0/0.1/0.4/0.5 | 1 | 5 | 1 |" in text and "## content:style ratio" in text
-    sheet = study.contact_sheet(face_path, [style_path], results, folder / "sheet.png")
-    assert read_image(sheet).width >= 2 * 256  # two columns: the widest row has two cells
-    assert read_image(study.plot_study(results, folder / "costs.png")).format == "PNG"
-    (folder / "sheet.png").unlink()
-    study.write_outputs(face_path, [style_path], results, folder, base=base)
-    text = (folder / "study.md").read_text(encoding="utf-8")
-    assert f"# {Path(face_path).name} in the style of {Path(style_path).name}" in text
-    assert "Base settings: size 32, lbfgs lr 1, 3 steps, content layer relu4_2" in text
-    assert all((folder / name).is_file() for name in ("study.csv", "sheet.png", "costs.png"))
-
-    # Run again: nothing is recomputed.
-    def no_run(*args, **kwargs):
-        raise AssertionError("a finished cell was run again")
-
-    monkeypatch.setattr(runner, "stylize", no_run)
-    again = run_study(face_path, [style_path], cells, folder)
-    assert all(r.reused for r in again) and [r.costs for r in again] == [r.costs for r in results]
-    monkeypatch.undo()
-
-    # A changed setting or a changed input file redoes the cell.
-    changed = make_cells(base.replace(seed=1), layers=parse_layer_list("deep"))
-    assert not run_study(face_path, [style_path], changed, folder)[0].reused
-    other_content = tmp_path / "face.png"
-    other_content.write_bytes(style_path.read_bytes())
-    assert not run_study(other_content, [style_path], changed, folder)[0].reused
+def test_custom_layer_and_strength_cells_are_labelled_by_what_they_vary():
+    (custom,) = make_cells(make_settings(objective="report"), layers=parse_layer_list("relu1_1=1,relu3_1=2"))
+    assert custom.label == "custom λ" and custom.detail == "λ relu1_1=1,relu3_1=2"
+    assert custom.key.startswith("layers-") and len(custom.key) == len("layers-") + 8  # a hash, not the spec
+    half, double = make_cells(make_settings(objective="report"), strengths=parse_strengths("0.5,2"))
+    assert (half.key, half.label, half.detail) == ("strength-0.5", "strength 0.5", "β·strength = 20")
+    assert double.detail == "β·strength = 80"
+    (adain,) = make_cells(make_settings(method="adain"), strengths=[0.5])
+    assert adain.detail == "AdaIN blend"
 
 
-def test_study_cell_images_can_be_rerun(tmp_path, face_path, style_path):
-    from facestyle.config import plan_rerun
-
-    cells = make_cells(make_settings(size=32, steps=1, scales=1), ratios=parse_ratios("1:1"))
-    (result,) = run_study(face_path, [style_path], cells, tmp_path / "s")
-    plan = plan_rerun(result.image_path)
-    assert plan.settings == cells[0].settings and plan.content.resolve() == face_path.resolve()
+def test_repeated_settings_are_marked_on_the_later_cell():
+    cells = make_cells(
+        make_settings(objective="report"), layers=parse_layer_list("balanced"), ratios=parse_ratios("40:10,10:40")
+    )
+    assert [cell.detail for cell in cells] == ["λ 0.2/0.2/0.2/0.2/0.2", "λ all 0.2", "λ all 0.2, = balanced"]
 
 
-def test_the_reports_two_studies_share_one_cell_which_runs_once(tmp_path, face_path, style_path):
-    base = make_settings(objective="report", size=32, steps=2, scales=1)
-    cells = make_cells(base, layers=parse_layer_list("balanced"), ratios=parse_ratios("40:10,10:40"))
-    assert cells[2].detail == "λ all 0.2, = balanced"
-    events = []
-    results = run_study(face_path, [style_path], cells, tmp_path / "s", progress=events.append)
-    assert events[-1].total == 4  # two cells of two steps; the repeat is a copy
-    assert [r.reused for r in results] == [False, False, True]
-    assert results[2].costs == results[0].costs
-    assert (tmp_path / "s" / "cells" / "ratio-10-40.png").read_bytes() == results[0].image_path.read_bytes()
-    again = run_study(face_path, [style_path], cells, tmp_path / "s")
-    assert all(r.reused for r in again)
+def test_number_formats():
+    assert layers_text(STYLE_LAYER_PRESETS["deep"]) == "0/0/0.1/0.4/0.5"
+    assert layers_text((("relu1_1", 1.0), ("relu2_1", 0.5))) == "relu1_1=1,relu2_1=0.5"
+    assert cost_text(None) == "–" and cost_text(1234.5678) == "1235"
