@@ -1,4 +1,4 @@
-"""Showing a run's progress in a terminal: a tqdm bar with ETA and costs, and periodic saves."""
+"""Showing a run in a terminal: a tqdm bar with ETA and costs, periodic saves, and the closing summary."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from facestyle.engine import Progress
+from facestyle.engine import Progress, Result
 from facestyle.image.io import save_image
 
 
@@ -85,3 +85,12 @@ class StudyProgressBar(_TerminalBar):
             text += f" J={update.event.costs['total']:.4g}"
         bar.set_postfix_str(text, refresh=False)
         bar.update(update.done - bar.n)
+
+
+def print_summary(output: Path, result: Result) -> None:
+    """The line that ends a run: where the image went, its size, time and device, and its final costs."""
+    costs = result.final_costs
+    line = f"wrote {output} ({result.image.width}x{result.image.height}) in {result.seconds:.1f} s on {result.device}"
+    if "total" in costs:  # AdaIN optimises nothing, so it has no costs to report
+        line += f": J={costs['total']:.4g} J_content={costs.get('content', 0):.4g} J_style={costs.get('style', 0):.4g}"
+    print(line, file=sys.stderr)
