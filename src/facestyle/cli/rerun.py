@@ -32,9 +32,9 @@ def handle(args: argparse.Namespace) -> int:
 
     from facestyle import __version__
     from facestyle.cli.progress import ProgressPrinter, print_summary
-    from facestyle.config import plan_rerun, record_inputs
+    from facestyle.config import plan_rerun, save_output
     from facestyle.engine import stylize
-    from facestyle.image.io import check_output_path, load_image, save_image
+    from facestyle.image.io import check_output_path, load_image
 
     plan = plan_rerun(args.image)
     original = Path(args.image)
@@ -46,9 +46,7 @@ def handle(args: argparse.Namespace) -> int:
     printer = ProgressPrinter(total=plan.settings.steps, enabled=not args.quiet)
     with printer:
         result = stylize(plan.content, plan.styles, plan.settings, progress=printer)
-    metadata = result.metadata()
-    metadata["inputs"] = record_inputs(plan.content, plan.styles, output)
-    save_image(result.image, output, metadata=metadata)
+    save_output(result.image, result.settings, output, content=plan.content, styles=plan.styles)
     print_summary(output, result)
     before = np.asarray(load_image(original), dtype=np.int16)
     after = np.asarray(load_image(output), dtype=np.int16)

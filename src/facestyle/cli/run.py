@@ -42,10 +42,10 @@ def add_command(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from facestyle.cli.progress import ProgressPrinter, print_summary
-    from facestyle.config import load_config, make_run_settings, record_inputs
+    from facestyle.config import load_config, make_run_settings, save_output
     from facestyle.costlog import check_log_path, plot_histories, write_history
     from facestyle.engine import precision_notice, resolve_device, stylize
-    from facestyle.image.io import check_output_path, save_image
+    from facestyle.image.io import check_output_path
 
     config = load_config(args.config) if args.config else None
     content, styles = run_inputs(args, config)
@@ -80,9 +80,7 @@ def handle(args: argparse.Namespace) -> int:
             print(f"facestyle: {note}", file=sys.stderr)
     if args.save_masks:
         _save_mask_overlay(content, settings.size, args.save_masks)
-    metadata = result.metadata()
-    metadata["inputs"] = record_inputs(content, styles, output)
-    save_image(result.image, output, metadata=metadata)
+    save_output(result.image, result.settings, output, content=content, styles=styles)
     if log:
         write_history(result.history, log)
     if plot:

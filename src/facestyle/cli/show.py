@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 from facestyle.cli.options import add_debug
@@ -22,22 +21,7 @@ def add_command(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from facestyle.config import dumps_toml, settings_from_dict
-    from facestyle.errors import InputImageError
-    from facestyle.image.io import load_image, read_metadata
+    from facestyle.config import embedded_config
 
-    load_image(args.image, what="image")
-    metadata = read_metadata(args.image)
-    if not metadata or not isinstance(metadata.get("settings"), dict):
-        raise InputImageError(f"'{args.image}' carries no facestyle settings")
-    settings = settings_from_dict(metadata["settings"], where=f"'{args.image}'")
-    inputs: dict[str, Any] = {}
-    recorded = metadata.get("inputs") or {}
-    folder = Path(args.image).parent
-    if isinstance(recorded.get("content"), dict):
-        inputs["content"] = str((folder / recorded["content"]["path"]).resolve())
-    styles = [entry["path"] for entry in recorded.get("styles", []) if isinstance(entry, dict)]
-    if styles:
-        inputs["style"] = [str((folder / path).resolve()) for path in styles]
-    sys.stdout.write(dumps_toml(settings, inputs=inputs))
+    sys.stdout.write(embedded_config(args.image))
     return 0
