@@ -22,6 +22,12 @@ def test_study_command_writes_sheet_tables_and_plot(tmp_path, face_path, style_p
         capsys,
     )
     assert code == 0 and "0 run" in err and "2 already done" in err
+    code, _, err = run_cli(
+        ["study", str(face_path), str(style_path), "-o", str(folder), "--layers", "deep", "--ratios", "40:10",
+         "--size", "32", "--steps", "2", "--scales", "1", "--quiet", "--redo"],
+        capsys,
+    )
+    assert code == 0 and "2 run" in err and "0 already done" in err
 
 
 @pytest.mark.parametrize(

@@ -80,7 +80,7 @@ def handle(args: argparse.Namespace) -> int:
     folder = prepare_folder(args.output)
     bar = StudyProgressBar(enabled=not args.quiet)
     with bar:
-        results = run_study(content, styles, cells, folder, progress=bar)
+        results = run_study(content, styles, cells, folder, progress=bar, redo=args.redo)
     write_outputs(content, styles, results, folder, base=base)
     reused = sum(result.reused for result in results)
     seconds = sum(result.seconds for result in results if not result.reused)
