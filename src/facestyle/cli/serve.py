@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from facestyle.cli.options import add_debug
+from facestyle.errors import OptionError
 
 
 def add_command(commands: Any) -> None:
@@ -27,13 +29,14 @@ def add_command(commands: Any) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from facestyle.web.config import MEGABYTE, StudioConfig, default_data_dir
     from facestyle.web.server import serve
 
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    if data_dir.exists() and not data_dir.is_dir():
+        raise OptionError(f"--data-dir '{data_dir}' is a file; give a folder for the studio's uploads and results")
     config = StudioConfig(
-        data_dir=Path(args.data_dir).expanduser() if args.data_dir else default_data_dir(),
+        data_dir=data_dir,
         retention_hours=args.retention_hours,
         max_upload_bytes=int(args.max_upload_mb * MEGABYTE),
         queue_limit=args.queue_limit,

@@ -54,6 +54,7 @@ def add_command(commands: Any) -> None:
 def handle(args: argparse.Namespace) -> int:
     from facestyle.cli.progress import StudyProgressBar
     from facestyle.config import load_config, make_run_settings
+    from facestyle.image.io import load_image
     from facestyle.study import (
         DEFAULT_LAYERS,
         DEFAULT_RATIOS,
@@ -77,6 +78,10 @@ def handle(args: argparse.Namespace) -> int:
         config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
     )
     cells = make_cells(base, layers=layers, ratios=ratios, strengths=strengths)
+    # Read the images before the folder is made, so a missing or broken input leaves nothing behind.
+    load_image(content, what="content image")
+    for style in styles:
+        load_image(style, what="style image")
     folder = prepare_folder(args.output)
     bar = StudyProgressBar(enabled=not args.quiet)
     with bar:
