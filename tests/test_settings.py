@@ -56,7 +56,7 @@ def test_explicit_options_override_the_recipe():
 
 def test_report_objective_brings_its_own_default_optimisation():
     # L-BFGS (facestyle's optimiser) from the AdaIN result at one scale: on this objective the
-    # generic default stops far above the report's level (BENCHMARKS.md, speed).
+    # generic default stops far above the report's level (BENCHMARKS.md#report-objective-speed).
     settings = make_settings(objective="report")
     assert (settings.alpha, settings.beta, settings.content_layer) == (10.0, 40.0, "relu5_4")
     assert settings.optimizer == Settings().optimizer == "lbfgs"

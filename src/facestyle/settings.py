@@ -78,7 +78,7 @@ class Settings:
     style_blend: tuple[float, ...] | None = option(
         None, help="weight of each style image's Gram targets, e.g. 0.7,0.3", default_text="equal", metavar="W1,W2,…"
     )
-    #: Relative to ``style_size`` (or ``size``); 1/8 to 8 covers brush marks from fine to coarse.
+    #: Relative to ``style_size`` (or ``size``), so brush marks keep their proportion to the output at any size.
     style_scale: float = option(
         1.0, low=0.125, high=8.0, help="style image size relative to the output: 2 = bigger brush, 0.5 = finer"
     )
@@ -137,7 +137,7 @@ class Settings:
     padding: str = option("zeros", choices=PADDINGS, help="VGG's convolution padding")
     pooling: str = option("max", choices=POOLINGS, help="VGG's pooling")
     device: str = option("auto", choices=DEVICES, indexed=True, help="where to compute; cuda:N picks a GPU")
-    #: TF32 is several times faster on CUDA at an error far below what changes the image (BENCHMARKS.md#gpu).
+    #: TF32 trades a small error in the convolutions for speed on CUDA (BENCHMARKS.md#gpu).
     allow_tf32: bool = option(True, help="on CUDA, let convolutions and matmuls use TF32 tensor cores")
     #: ``auto`` uses bf16 where the CPU runs it natively: much faster for a J close to float32's
     #: (BENCHMARKS.md#default-run-at-512-px).
