@@ -108,7 +108,8 @@ def check_choice(name: str, value: Any, choices: tuple[str, ...], *, indexed: bo
     chosen = value.split(":")[0] if indexed and isinstance(value, str) else value
     if chosen not in choices:
         hint = did_you_mean(value, choices)
-        raise OptionError(f"unknown {name} '{value}'; " + (f"{hint} " if hint else "") + f"choose from {', '.join(choices)}")
+        hint = f"{hint} " if hint else ""
+        raise OptionError(f"unknown {name} '{value}'; {hint}choose from {', '.join(choices)}")
 
 
 def _check_int(spec: OptionSpec, value: Any) -> None:

@@ -72,9 +72,8 @@ def quality_options(quality: str) -> dict[str, Any]:
     """
     if quality not in QUALITY_PRESETS:
         hint = did_you_mean(quality, QUALITY_PRESETS)
-        raise OptionError(
-            f"unknown quality '{quality}'; " + (f"{hint} " if hint else "") + f"choose from {', '.join(QUALITY_PRESETS)}"
-        )
+        hint = f"{hint} " if hint else ""
+        raise OptionError(f"unknown quality '{quality}'; {hint}choose from {', '.join(QUALITY_PRESETS)}")
     return dict(QUALITY_PRESETS[quality])
 
 
@@ -156,7 +155,9 @@ def _control_for(spec: OptionSpec, label: str, help_text: str, methods: tuple[st
         if low is None or high is None:
             return None  # a slider needs both ends; such an option is not offered on the page
         step = 1.0 if spec.kind is int else round((high - low) / 20, 6)
-        return Control(spec.name, label, help_text, "range", spec.default, float(low), float(high), step, methods=methods)
+        return Control(
+            spec.name, label, help_text, "range", spec.default, float(low), float(high), step, methods=methods
+        )
     if spec.kind is str and spec.choices:
         if spec.default is None:  # an optional choice: "off" stands for None
             return Control(spec.name, label, help_text, "select", OFF, choices=(OFF, *spec.choices), methods=methods)
