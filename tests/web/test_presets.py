@@ -1,4 +1,4 @@
-"""Quality presets and extra controls follow what the engine offers, without editing the studio."""
+"""Quality presets, and extra controls whose choices and ranges are the Settings fields' declared specs."""
 
 from __future__ import annotations
 
@@ -6,9 +6,8 @@ import dataclasses
 
 import pytest
 
-from facestyle import settings as settings_module
 from facestyle.errors import OptionError
-from facestyle.settings import Settings
+from facestyle.settings import OPTION_SPECS, Settings
 from facestyle.web import presets
 from facestyle.web.config import StudioConfig
 
@@ -18,10 +17,7 @@ def config(tmp_path):
     return StudioConfig(data_dir=tmp_path)
 
 
-def test_fast_is_a_short_gatys_run_until_the_engine_offers_adain(monkeypatch):
-    monkeypatch.setattr(settings_module, "METHODS", ("gatys",))
-    assert presets.quality_options("fast") == presets.FAST_WITHOUT_ADAIN
-    monkeypatch.setattr(settings_module, "METHODS", ("gatys", "adain"))
+def test_fast_is_the_one_pass_adain_mode():
     assert presets.quality_options("fast") == {"method": "adain", "size": 512}
 
 
@@ -88,3 +84,15 @@ def test_the_studio_caps_size_and_steps(tmp_path):
         presets.parse_options({"quality": "fast", "steps": "51"}, small)
     with pytest.raises(OptionError, match="size must be between 16 and 8192"):
         presets.parse_options({"size": "8"}, small)
+
+
+def test_controls_take_their_choices_and_ranges_from_the_declared_specs():
+    controls = {control.name: control for control in presets.extra_controls()}
+    assert controls["preserve_color"].choices == ("off", *OPTION_SPECS["preserve_color"].choices)
+    face = OPTION_SPECS["face_protect"]
+    assert (controls["face_protect"].minimum, controls["face_protect"].maximum) == (face.low, face.high)
+    # Strength applies to both methods, so its slider stops at the top valid for AdaIN too.
+    strength = controls["strength"]
+    assert (strength.minimum, strength.maximum, strength.step) == (0.0, 1.0, 0.05)
+    assert OPTION_SPECS["strength"].high_for(["gatys"]) == 10.0
+    assert presets.describe()["methods"] == list(OPTION_SPECS["method"].choices) == ["gatys", "adain"]

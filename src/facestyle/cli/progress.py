@@ -1,4 +1,4 @@
-"""Showing a run's progress in a terminal: a tqdm bar with ETA and costs, and periodic saves."""
+"""Showing a run in a terminal: a tqdm bar with ETA and costs, periodic saves, and the closing summary."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from facestyle.engine import Progress
+from facestyle.engine import Progress, Result
 from facestyle.image.io import save_image
 
 
@@ -50,16 +50,19 @@ class ProgressPrinter(_TerminalBar):
         if self.bar is not None:
             if event.total_steps != self.bar.total:
                 self.bar.total = event.total_steps
-            self.bar.set_postfix_str(
-                f"J={event.costs['total']:.4g} Jc={event.costs.get('content', 0):.3g} "
-                f"Js={event.costs.get('style', 0):.3g} {event.size[0]}x{event.size[1]}",
-                refresh=False,
-            )
+            self.bar.set_postfix_str(_costs_text(event.costs) + f"{event.size[0]}x{event.size[1]}", refresh=False)
             self.bar.update(event.step - self.bar.n)
         if self.save_every and self.output is not None and event.step % self.save_every == 0:
             path = intermediate_path(self.output, event.step)
             save_image(event.image(), path, metadata={"step": event.step, "costs": event.costs})
             self.saved.append(path)
+
+
+def _costs_text(costs: dict[str, float]) -> str:
+    """The costs part of the bar's postfix; empty for AdaIN, which optimises nothing and so has no costs."""
+    if "total" not in costs:
+        return ""
+    return f"J={costs['total']:.4g} Jc={costs.get('content', 0):.3g} Js={costs.get('style', 0):.3g} "
 
 
 class StudyProgressBar(_TerminalBar):
@@ -78,7 +81,16 @@ class StudyProgressBar(_TerminalBar):
             return
         bar = self._open(update.total)
         text = f"cell {update.index + 1}/{update.cells} {update.cell.label}"
-        if update.event is not None and update.event.costs:
+        if update.event is not None and "total" in update.event.costs:
             text += f" J={update.event.costs['total']:.4g}"
         bar.set_postfix_str(text, refresh=False)
         bar.update(update.done - bar.n)
+
+
+def print_summary(output: Path, result: Result) -> None:
+    """The line that ends a run: where the image went, its size, time and device, and its final costs."""
+    costs = result.final_costs
+    line = f"wrote {output} ({result.image.width}x{result.image.height}) in {result.seconds:.1f} s on {result.device}"
+    if "total" in costs:  # AdaIN optimises nothing, so it has no costs to report
+        line += f": J={costs['total']:.4g} J_content={costs.get('content', 0):.4g} J_style={costs.get('style', 0):.4g}"
+    print(line, file=sys.stderr)

@@ -1,43 +1,38 @@
 """What the page and the API may ask of the engine: quality presets, extra controls, typed options.
 
 The studio's three qualities are defined once, in :data:`QUALITY_PRESETS`. Extra controls
-(strength, face protection, colour) are shown only for :class:`~facestyle.settings.Settings`
-fields that exist, found by introspection, so the page gains them as the engine does without
-this module or the page being edited. Every value a client sends is converted to the field's
-type here and then validated by :func:`facestyle.settings.make_settings`, the single source of
-defaults and rules.
+(strength, face protection, colour) are shown for the :class:`~facestyle.settings.Settings`
+fields listed in :data:`EXTRA_CONTROLS`; their choices, ranges and defaults come from the
+fields' declared specs (:data:`facestyle.settings.OPTION_SPECS`), the same ones validation and
+the command line read. Every value a client sends is converted to the field's type here and
+then validated by :func:`facestyle.settings.make_settings`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import types
-import typing
 from dataclasses import dataclass
 from typing import Any, Mapping
 
-from facestyle import settings as settings_module
-from facestyle.errors import OptionError
-from facestyle.settings import Settings, make_settings
+from facestyle.errors import OptionError, did_you_mean
+from facestyle.option_specs import OptionSpec
+from facestyle.settings import OPTION_SPECS, Settings, make_settings
 from facestyle.web.config import StudioConfig
 
-#: The studio's qualities as Settings overrides; "fast" is the one-pass AdaIN mode once the
-#: engine accepts it (see :func:`quality_options`). "best" is the engine's own defaults.
+#: The studio's qualities as Settings overrides: "fast" is the one-pass AdaIN mode, "best" the
+#: engine's own defaults.
 QUALITY_PRESETS: dict[str, dict[str, Any]] = {
     "fast": {"method": "adain", "size": 512},
     "balanced": {"method": "gatys", "size": 384, "steps": 120},
     "best": {"method": "gatys", "size": Settings.size, "steps": Settings.steps},
 }
-#: "fast" until ``method="adain"`` exists: a small, short Gatys run (about half a minute on a laptop CPU).
-FAST_WITHOUT_ADAIN: dict[str, Any] = {"method": "gatys", "size": 256, "steps": 30}
 DEFAULT_QUALITY = "balanced"
 
 #: Settings fields any client may set directly, besides the extra controls below.
 BASIC_OPTIONS = ("method", "size", "steps", "seed")
 
 #: Extra controls the page shows when Settings has a field of that name: (label, help, methods
-#: the field affects; empty for all).
+#: the field affects; empty for all). A range control's top is the one valid for all those methods.
 EXTRA_CONTROLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "strength": ("Strength", "how much of the painting to apply (0 = the photo)", ()),
     "face_aware": ("Face-aware", "find the face and keep its features close to the photo", ("gatys",)),
@@ -76,34 +71,25 @@ def quality_options(quality: str) -> dict[str, Any]:
         OptionError: unknown quality.
     """
     if quality not in QUALITY_PRESETS:
-        close = difflib.get_close_matches(str(quality), list(QUALITY_PRESETS), n=1)
-        hint = f"did you mean '{close[0]}'? " if close else ""
+        hint = did_you_mean(quality, QUALITY_PRESETS)
+        hint = f"{hint} " if hint else ""
         raise OptionError(f"unknown quality '{quality}'; {hint}choose from {', '.join(QUALITY_PRESETS)}")
-    options = dict(QUALITY_PRESETS[quality])
-    if options.get("method") not in settings_module.METHODS:
-        # Read at call time, so the preset switches to AdaIN as soon as the engine offers it.
-        return dict(FAST_WITHOUT_ADAIN)
-    return options
+    return dict(QUALITY_PRESETS[quality])
 
 
 def field_types() -> dict[str, Any]:
-    """Settings field name → its type, with ``X | None`` reduced to ``X``."""
-    hints = typing.get_type_hints(Settings)
-    names = {f.name for f in dataclasses.fields(Settings)}
-    return {name: _without_none(hints[name]) for name in names}
+    """Option name → its type, with ``X | None`` reduced to ``X``."""
+    return {name: spec.kind for name, spec in OPTION_SPECS.items()}
 
 
 def extra_controls() -> list[Control]:
     """The extra controls whose Settings field exists, in :data:`EXTRA_CONTROLS` order."""
-    types_by_name = field_types()
-    defaults = Settings()
     controls = []
     for name, (label, help_text, methods) in EXTRA_CONTROLS.items():
-        if name not in types_by_name:
-            continue
-        control = _control_for(name, label, help_text, types_by_name[name], getattr(defaults, name))
+        spec = OPTION_SPECS.get(name)
+        control = None if spec is None else _control_for(spec, label, help_text, methods)
         if control is not None:
-            controls.append(dataclasses.replace(control, methods=methods))
+            controls.append(control)
     return controls
 
 
@@ -134,9 +120,11 @@ def parse_options(form: Mapping[str, str], config: StudioConfig) -> tuple[str, d
         if name == "quality":
             continue
         if name not in allowed:
-            close = difflib.get_close_matches(name, list(allowed), n=1)
-            hint = f"did you mean '{close[0]}'? " if close else ""
-            raise OptionError(f"unknown option '{name}'; {hint}the studio accepts {', '.join(('quality', *allowed))}")
+            hint = did_you_mean(name, allowed)
+            raise OptionError(
+                f"unknown option '{name}'; " + (f"{hint} " if hint else "")
+                + f"the studio accepts {', '.join(('quality', *allowed))}"
+            )
         if text is None or str(text).strip() == "":
             continue  # An empty form field means "use the preset".
         value = _convert(name, str(text).strip(), types_by_name[name])
@@ -153,43 +141,28 @@ def describe() -> dict[str, Any]:
         "qualities": [{"name": name, "options": quality_options(name)} for name in QUALITY_PRESETS],
         "default_quality": DEFAULT_QUALITY,
         "controls": [dataclasses.asdict(control) for control in extra_controls()],
-        "methods": list(settings_module.METHODS),
+        "methods": list(OPTION_SPECS["method"].choices),
         "options": list(("quality", *settable_options())),
     }
 
 
-def _control_for(name: str, label: str, help_text: str, kind: Any, default: Any) -> Control | None:
-    if kind is bool:
-        return Control(name, label, help_text, "checkbox", bool(default))
-    if kind in (int, float):
-        number = float(default) if default is not None else 0.0
-        top = 1.0 if 0.0 <= number <= 1.0 else max(2.0 * number, 1.0)
-        step = 1.0 if kind is int else round(top / 20, 6)
-        return Control(name, label, help_text, "range", default, 0.0, top, step)
-    if kind is str:
-        choices = _choices_for(name)
-        if choices:
-            if default is None:  # an optional choice: "off" stands for None
-                return Control(name, label, help_text, "select", OFF, choices=(OFF, *choices))
-            return Control(name, label, help_text, "select", default, choices=choices)
+def _control_for(spec: OptionSpec, label: str, help_text: str, methods: tuple[str, ...]) -> Control | None:
+    """The page's control for an option: a checkbox, a slider over its declared range, or a select."""
+    if spec.kind is bool:
+        return Control(spec.name, label, help_text, "checkbox", bool(spec.default), methods=methods)
+    if spec.kind in (int, float):
+        low, high = spec.low, spec.high_for(methods or OPTION_SPECS["method"].choices)
+        if low is None or high is None:
+            return None  # a slider needs both ends; such an option is not offered on the page
+        step = 1.0 if spec.kind is int else round((high - low) / 20, 6)
+        return Control(
+            spec.name, label, help_text, "range", spec.default, float(low), float(high), step, methods=methods
+        )
+    if spec.kind is str and spec.choices:
+        if spec.default is None:  # an optional choice: "off" stands for None
+            return Control(spec.name, label, help_text, "select", OFF, choices=(OFF, *spec.choices), methods=methods)
+        return Control(spec.name, label, help_text, "select", spec.default, choices=spec.choices, methods=methods)
     return None
-
-
-def _choices_for(name: str) -> tuple[str, ...]:
-    """A str field's choices, from the settings module's tuple named after it (``method`` → ``METHODS``)."""
-    for candidate in (f"{name.upper()}S", f"{name.upper()}ES"):
-        value = getattr(settings_module, candidate, None)
-        if isinstance(value, tuple) and all(isinstance(item, str) for item in value):
-            return value
-    return ()
-
-
-def _without_none(kind: Any) -> Any:
-    if typing.get_origin(kind) in (typing.Union, types.UnionType):
-        rest = [arg for arg in typing.get_args(kind) if arg is not type(None)]
-        if len(rest) == 1:
-            return rest[0]
-    return kind
 
 
 def _convert(name: str, text: str, kind: Any) -> Any:
