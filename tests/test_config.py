@@ -202,3 +202,18 @@ def test_an_output_of_an_older_version_still_shows_and_reruns(tmp_path, face_pat
     assert 'upscale = "image"' in embedded_config(output) and 'region_style = "matched"' in embedded_config(output)
     plan = plan_rerun(output)
     assert (plan.settings.upscale, plan.settings.region_style, plan.version) == ("image", "matched", "0.0.9")
+
+
+def test_a_retired_option_at_the_value_the_code_reproduces_is_ignored(tmp_path):
+    from facestyle.config import load_config, settings_from_dict
+    from facestyle.errors import OptionError
+
+    assert settings_from_dict({"size": 64, "pyramid_levels": 1}).size == 64
+    with pytest.raises(OptionError, match="'pyramid_levels' = 4 .* no longer supported"):
+        settings_from_dict({"pyramid_levels": 4})
+    config = tmp_path / "old.toml"
+    config.write_text("size = 64\npyramid_levels = 1\n")
+    assert load_config(config).settings == {"size": 64}
+    config.write_text("pyramid_levels = 3\n")
+    with pytest.raises(OptionError, match="no longer supported"):
+        load_config(config)

@@ -85,6 +85,8 @@ def load_config(path: str | os.PathLike) -> Config:
             run[key] = _run_value(source, folder, key, value)
         elif key in fields:
             settings[key] = value
+        elif key in RETIRED_OPTIONS:
+            _without_retired({key: value}, f"config file '{source}'")
         else:
             hint = did_you_mean(key, fields + list(RUN_KEYS), otherwise="keys are the option names, like size or beta")
             raise OptionError(f"unknown key '{raw_key}' in config file '{source}'; {hint}")
@@ -127,6 +129,10 @@ def make_run_settings(
 #: makes those outputs again (the field's default has changed since it was added). A field missing
 #: from this table takes its default.
 OLDER_OUTPUT_VALUES = {"upscale": "image", "region_style": "matched"}
+#: Options older versions embedded that facestyle no longer has, with the one value that the
+#: current code reproduces (an image pyramid as the optimised variable was measured worse than
+#: pixels and removed: BENCHMARKS.md#tried-and-not-adopted).
+RETIRED_OPTIONS = {"pyramid_levels": 1}
 
 
 def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") -> Settings:
@@ -139,12 +145,28 @@ def settings_from_dict(data: Mapping[str, Any], *, where: str = "the settings") 
         OptionError: an unknown key (with a "did you mean") or an invalid value.
     """
     fields = setting_names()
+    data = _without_retired(data, where)
     for key in data:
         if key not in fields:
             hint = did_you_mean(key, fields)
             raise OptionError(f"unknown option '{key}' in {where}" + (f"; {hint}" if hint else ""))
     older = {key: value for key, value in OLDER_OUTPUT_VALUES.items() if key not in data}
     return dataclasses.replace(Settings(), **older, **dict(data))
+
+
+def _without_retired(data: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """``data`` less the retired options that hold the value the current code reproduces."""
+    kept = {}
+    for key, value in data.items():
+        if key in RETIRED_OPTIONS:
+            if value != RETIRED_OPTIONS[key]:
+                raise OptionError(
+                    f"option '{key}' = {value!r} in {where} is no longer supported; remove it to run "
+                    f"with the current method"
+                )
+            continue
+        kept[key] = value
+    return kept
 
 
 # -- writing TOML -------------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from facestyle.image.io import (
     to_tensor,
 )
 from facestyle.optim.optimizers import make_optimizer
-from facestyle.optim.parameterisation import parameterise
 from facestyle.optim.schedule import Scale, make_schedule, style_side, upscale_result
 from facestyle.settings import Settings, make_settings
 
@@ -266,10 +265,10 @@ def _optimise_scale(
 ) -> torch.Tensor:
     """Run one scale's steps from ``image``; returns the scale's result (1, 3, H, W) in [0, 1]."""
     settings, scale = run.settings, run.schedule[level]
-    representation = parameterise(
-        image.detach().clamp(0, 1), optimizer=settings.optimizer, pyramid_levels=settings.pyramid_levels
-    )
-    optimizer, evaluate = _optimiser_on(representation, objective_with(run.encoder), settings)
+    # The pixels themselves are the variable, kept in [0, 1] by the optimiser, so what is optimised
+    # is what is saved.
+    pixels = image.detach().clamp(0, 1).clone().contiguous().requires_grad_(True)
+    optimizer, evaluate = _optimiser_on(pixels, objective_with(run.encoder), settings)
     in_float32 = run.encoder.compute_dtype is None
     size = (image.shape[-1], image.shape[-2])
     for _ in range(scale.steps):
@@ -288,7 +287,7 @@ def _optimise_scale(
                     elapsed=elapsed,
                     size=size,
                     evaluations=result.evaluations,
-                    _render=lambda: to_pil(representation.image().detach()),
+                    _render=lambda: to_pil(pixels.detach()),
                     scale=level,
                     scales=len(run.schedule),
                 )
@@ -300,30 +299,28 @@ def _optimise_scale(
             # curvature history, since the old pairs measured bf16 gradients).
             if run.exact_encoder is None:
                 run.exact_encoder = load_encoder(settings, run.device, exact=True)
-            optimizer, evaluate = _optimiser_on(representation, objective_with(run.exact_encoder), settings)
+            optimizer, evaluate = _optimiser_on(pixels, objective_with(run.exact_encoder), settings)
             in_float32 = True
             continue
         if result.converged:
             run.step = sum(s.steps for s in run.schedule[: level + 1])  # keep step numbers on the schedule
             break
     with torch.no_grad():
-        return representation.image().detach().clamp(0, 1)
+        return pixels.detach().clamp(0, 1)
 
 
 def _optimiser_on(
-    representation: Any, criterion: Objective, settings: Settings
+    pixels: torch.Tensor, criterion: Objective, settings: Settings
 ) -> tuple[Any, Callable[[], dict[str, torch.Tensor]]]:
-    """A fresh optimiser on the representation's variable, and the evaluation it steps with:
-    J at the current image, with ∂J/∂variable left in the variable's grad."""
+    """A fresh optimiser on ``pixels`` (1, 3, H, W), and the evaluation it steps with: J at the
+    current image, with ∂J/∂pixels left in ``pixels.grad``."""
 
     def evaluate() -> dict[str, torch.Tensor]:
-        costs = criterion(representation.image())
+        costs = criterion(pixels)
         costs["total"].backward()
         return {name: value.detach() for name, value in costs.items()}
 
-    optimizer = make_optimizer(
-        settings.optimizer, representation.variable, lr=settings.learning_rate, bounds=representation.bounds
-    )
+    optimizer = make_optimizer(settings.optimizer, pixels, lr=settings.learning_rate, bounds=(0.0, 1.0))
     return optimizer, evaluate
 
 

@@ -130,9 +130,6 @@ class Settings:
         "residual", choices=UPSCALES,
         help="next scale starts from the sharp photo plus what was painted (residual) or the blurred result (image)",
     )
-    #: Off (1): a pyramid helped single-scale runs but hurt the coarse-to-fine default
-    #: (BENCHMARKS.md#tried-and-not-adopted).
-    pyramid_levels: int = option(1, low=1, high=8, help="L-BFGS only: optimise a pyramid of this many levels")
     # -- network and machine
     padding: str = option("zeros", choices=PADDINGS, help="VGG's convolution padding")
     pooling: str = option("max", choices=POOLINGS, help="VGG's pooling")

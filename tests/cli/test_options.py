@@ -20,7 +20,7 @@ def test_every_settings_flag_offers_what_validation_accepts():
     for spec in OPTION_SPECS.values():
         action = flags.get("--" + spec.name.replace("_", "-"))
         if action is None:
-            continue  # an option of the Python API only (padding, pooling, pyramid_levels, allow_tf32)
+            continue  # an option of the Python API only (padding, pooling, allow_tf32)
         offered += 1
         assert action.dest == spec.name and action.default is None
         if spec.choices and not spec.indexed:
@@ -28,7 +28,7 @@ def test_every_settings_flag_offers_what_validation_accepts():
         if spec.kind in (int, float):
             assert action.type is spec.kind
         assert spec.help in action.help
-    assert offered == len(OPTION_SPECS) - 4
+    assert offered == len(OPTION_SPECS) - 3
 
 
 def test_help_shows_the_declared_range_and_default():
