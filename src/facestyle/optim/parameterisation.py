@@ -4,10 +4,8 @@ In pixel space every pixel is a free variable and the low frequencies (the large
 fields) are badly conditioned: a gradient step moves them by as little as it moves one pixel. Writing
 the image as a sum of upsampled levels, ``G = Σ_k up(g_k · L_k)`` with gains g_k = 2^k, lets one
 quasi-Newton step move a whole region at once, a preconditioner that costs a few small upsamplings.
-Measured on the report's objective at 128 px, one scale (J after 60 / 120 evaluations): pixels
-33.4 / 24.7, pyramid 27.3 / 22.7 (Adam in pixels, the report's optimiser: 32.0 / 25.5). But in the
-coarse-to-fine default at 512 px (NVIDIA H200, 300 steps) it ended worse: J 1.86 against 0.64 on the
-default objective, 17.5 against 7.55 on the report's. So it is an option (``pyramid_levels``), off.
+It helps a single small scale, but in the coarse-to-fine default it ends at a far higher J than
+pixels, so it is an option (``pyramid_levels``), off by default (BENCHMARKS.md#tried-and-not-adopted).
 """
 
 from __future__ import annotations
