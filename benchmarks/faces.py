@@ -16,7 +16,7 @@ It runs in three phases, which the default command chains; they can also run on 
     python benchmarks/faces.py prepare --work DIR         # face analyses → DIR/analyses.pkl.gz
     python benchmarks/faces.py render --work DIR          # stylise every pair, both modes → DIR/*.png
     python benchmarks/faces.py measure --work DIR         # NME, style cost, tables, contact sheet
-    python benchmarks/faces.py --size 128 --steps 4 --limit-faces 1 --work /tmp/faces --out /tmp/faces --no-markdown
+    python benchmarks/faces.py --size 128 --steps 4 --limit-faces 1 --work DIR --out DIR --no-markdown
                                                           # a smoke run of the script itself
 """
 
