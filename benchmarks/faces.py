@@ -4,7 +4,10 @@ All bundled face photos × five styles (two portraits, one drawing, two non-port
 with the same steps for both modes. For every result: is a face still detected, the landmark NME
 against the photo (mean distance of the 478 landmarks / inter-ocular distance), the style cost
 reached (the plain, whole-image J_style of the default objective, measured the same way for both
-modes), and the time. Writes a table to BENCHMARKS.md and a contact sheet PNG.
+modes), and the time. The photos and paintings are read from ``examples/`` (``--images``). Writes
+the table to BENCHMARKS.md's ``faces`` section (BENCHMARKS.md#faces) and, in ``benchmarks/results/``,
+``faces-<machine>-<commit>.json`` (one row per image), ``…-timings.json`` and ``…-sheet.jpg`` (the
+contact sheet); machine and commit are those of the render.
 
 It runs in three phases, which the default command chains; they can also run on different machines
 (render on a GPU, analyse and measure on the CPU):
@@ -13,6 +16,8 @@ It runs in three phases, which the default command chains; they can also run on 
     python benchmarks/faces.py prepare --work DIR         # face analyses → DIR/analyses.pkl.gz
     python benchmarks/faces.py render --work DIR          # stylise every pair, both modes → DIR/*.png
     python benchmarks/faces.py measure --work DIR         # NME, style cost, tables, contact sheet
+    python benchmarks/faces.py --size 128 --steps 4 --limit-faces 1 --work DIR --out DIR --no-markdown
+                                                          # a smoke run of the script itself
 """
 
 from __future__ import annotations
@@ -31,11 +36,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "src"))
+import naming  # noqa: E402
 from markdown_sections import replace_section  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "src"))
-IMAGES = ROOT.parent / "shared" / "images"
-RESULTS = ROOT / "benchmarks" / "results"
+IMAGES = ROOT / "examples"
+RESULTS = naming.RESULTS
 
 STYLES = {
     "vermeer": "styles/style_vermeer_girl_with_a_pearl_earring_1665.jpg",  # portrait
@@ -96,14 +102,12 @@ def _load_guides(work: Path) -> dict:
         return pickle.load(stream)
 
 
-def _tar_index(face_name: str) -> int:
-    """Two faces per tar file, to keep each under the 16 MB a device run may hand back."""
-    return list(faces()).index(face_name) // 2
+def render(work: Path, size: int, steps: int | None, device: str, modes: dict[str, dict] = MODES,
+           machine_id: str | None = None) -> None:
+    """Stylise every pair in both modes with the analyses from :func:`prepare`.
 
-
-def render(work: Path, size: int, steps: int | None, device: str, pack: Path | None = None,
-           modes: dict[str, dict] = MODES) -> None:
-    """Stylise every pair in both modes with the analyses from :func:`prepare`."""
+    The record (``timings.json``) keeps the machine id and commit, which name the results files.
+    """
     import torch
 
     import facestyle
@@ -111,6 +115,7 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
     guides = _load_guides(work)
     timings, recorded_modes = _resumable_timings(work, size, steps, modes)
     machine = torch.cuda.get_device_name(0) if device.startswith("cuda") else f"{platform.machine()}, {os.cpu_count()} cores"
+    names = {"machine_id": machine_id or naming.machine_id(device), "commit": naming.commit_id()}
     options = {"size": size, "device": device, **({"steps": steps} if steps else {})}
     from facestyle.features.encoder import compute_dtype
     from facestyle.settings import Settings
@@ -119,7 +124,7 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
     precision = "bf16" if dtype is torch.bfloat16 else ("tf32" if device.startswith("cuda") else "fp32")
 
     def record(timings: dict[str, float]) -> str:
-        return json.dumps({"machine": machine, "device": device, "precision": precision, "size": size,
+        return json.dumps({"machine": machine, **names, "device": device, "precision": precision, "size": size,
                            "steps": steps, "seconds": timings, "modes": recorded_modes}, indent=1)
 
     facestyle.stylize(next(iter(faces().values())), IMAGES / STYLES["vermeer"], size=64, steps=2, device=device,
@@ -142,17 +147,7 @@ def render(work: Path, size: int, steps: int | None, device: str, pack: Path | N
                 timings[key] = seconds
                 (work / "timings.json").write_text(record(timings))
                 print(f"{face_name:28s} {style_name:18s} {mode:10s} {seconds:6.2f} s", flush=True)
-        if pack is not None:
-            # Pack as we go, so a run stopped at a time limit still hands back what it made.
-            import tarfile
-
-            pack.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(pack / f"faces{_tar_index(face_name)}.tar", "a") as tar:
-                for png in sorted(work.glob(f"{face_name}__*.png")):
-                    tar.add(png, arcname=png.name)
         (work / "timings.json").write_text(record(timings))
-        if pack is not None:
-            (pack / "timings.json").write_text(record(timings))
 
 
 def _resumable_timings(work: Path, size: int, steps: int | None,
@@ -178,7 +173,14 @@ def _resumable_timings(work: Path, size: int, steps: int | None,
     return timings, {**kept, **modes}
 
 
-def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") -> str:
+def results_of(work: Path, machine: str | None = None, folder: Path = RESULTS) -> naming.Results:
+    """The results files of the render in ``work``: named by its machine and commit."""
+    timing = json.loads((work / "timings.json").read_text())
+    return naming.results_for("faces", machine or timing.get("machine_id") or naming.machine_id(timing["device"]),
+                              timing.get("commit") or naming.commit_id(), folder)
+
+
+def measure(work: Path, size: int, results: naming.Results) -> str:
     """NME and face detection per result, the plain style cost, tables and the contact sheet."""
     import facestyle
     from facestyle.costs.guidance import DEEP_RELIEF
@@ -221,8 +223,12 @@ def measure(work: Path, size: int, sheet: Path = RESULTS / "faces_sheet.jpg") ->
                              "own_style_cost": own["style"],
                              "seconds": timing["seconds"][key]})
             print(f"measured {face_name} × {style_name}", flush=True)
-    (work / "measurements.json").write_text(json.dumps(rows, indent=1))
+    results.folder.mkdir(parents=True, exist_ok=True)
+    results.file(".json").write_text(json.dumps(rows, indent=1))
+    results.file("-timings.json").write_text(json.dumps(timing, indent=1))
+    sheet = results.file("-sheet.jpg")
     _contact_sheet(work, sheet, ["plain", "face-aware"], complete)
+    print(f"results: {results.file('.json')}, {results.file('-timings.json')}, {sheet}", flush=True)
     markdown = _markdown(rows, timing, list(modes), sheet)
     if missing:
         markdown += f"\n\nNot rendered within the run's time limit, so left out: {', '.join(missing)}."
@@ -236,8 +242,8 @@ def _markdown(rows: list[dict], timing: dict, modes: list[str], sheet: Path) -> 
     lines = [
         f"Measured {datetime.date.today().isoformat()}: images rendered on {timing['machine']} ({timing['device']}"
         f"{', ' + timing['precision'] if 'precision' in timing else ''}), "
-        f"{timing['size']} px, {timing['steps'] or 'default'} steps for every mode; analysis and measurement on the "
-        f"2-core CPU. Command: `python benchmarks/faces.py`. NME = mean distance of the 478 landmarks between photo "
+        f"{timing['size']} px, {timing['steps'] or 'default'} steps for every mode; analysis and measurement on "
+        f"`{naming.cpu_id()}`. Command: `python benchmarks/faces.py`. NME = mean distance of the 478 landmarks between photo "
         "and result / inter-ocular distance (outer eye corners); style cost = whole-image J_style of the default "
         "objective, measured identically for both modes; the same without relu5_1, the layer where face-aware "
         "leaves the painted face out of the target on purpose (`guidance.DEEP_RELIEF`).",
@@ -322,14 +328,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--steps", type=int, default=None, help="steps for both modes [facestyle's default]")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/")
-    parser.add_argument("--pack", type=Path, default=None, help="render: also pack results into tar files here")
+    parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/ [examples]")
+    naming.add_arguments(parser)
     parser.add_argument("--limit-faces", type=int, default=None, help="only the first N photos (smoke runs)")
     parser.add_argument("--faces", default="", help="only these photos, in this order, by short name "
                         "(e.g. older_man_pixabay2442565,andrew_morgan_nasa_2014): a subset when time is short")
     parser.add_argument("--modes", default="", help="render: only these modes, e.g. plain (the rest can follow later)")
     parser.add_argument("--protect-levels", default="", help="extra face_protect levels to render, e.g. 0.25,1")
-    parser.add_argument("--sheet", type=Path, default=RESULTS / "faces_sheet.jpg", help="measure: contact sheet path")
     parser.add_argument("--no-markdown", action="store_true", help="measure: do not rewrite BENCHMARKS.md")
     args = parser.parse_args(argv)
     IMAGES = args.images
@@ -355,9 +360,9 @@ def main(argv: list[str] | None = None) -> int:
             if unknown:
                 parser.error(f"unknown mode {unknown[0]!r}; choose from {', '.join(modes)}")
             modes = {name: modes[name] for name in chosen}
-        render(args.work, args.size, args.steps, args.device, args.pack, modes)
+        render(args.work, args.size, args.steps, args.device, modes, args.machine)
     if args.phase in ("all", "measure"):
-        markdown = measure(args.work, args.size, args.sheet)
+        markdown = measure(args.work, args.size, results_of(args.work, args.machine, args.out))
         print(markdown)
         if not args.no_markdown:
             replace_section(ROOT / "BENCHMARKS.md", "faces", markdown)

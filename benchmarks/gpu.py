@@ -3,9 +3,10 @@
 Every number comes from this one process on one card, after a warm-up run (CUDA context, cuDNN
 autotuning and the weights read are paid once, as in a long-lived studio). Each timing
 synchronises the GPU before reading the clock. Also checks that TF32 keeps the result equal to
-full FP32 within a stated tolerance.
+full FP32 within a stated tolerance. Writes ``benchmarks/results/gpu-<machine>-<commit>.json`` and the
+default's images beside it (BENCHMARKS.md#gpu).
 
-    python benchmarks/gpu.py                   # on a CUDA machine
+    python benchmarks/gpu.py                        # on a CUDA machine
     python benchmarks/gpu.py --device cpu --quick   # smoke test of the script anywhere
 """
 
@@ -22,7 +23,10 @@ import numpy as np
 import torch
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "src"))
+
+import naming  # noqa: E402
 
 import facestyle  # noqa: E402
 
@@ -30,7 +34,7 @@ CONTENT = ROOT / "examples" / "face_04_christina_koch_nasa_2014.jpg"
 STYLE = ROOT / "examples" / "style_vangogh_selfportrait_1889.jpg"
 
 
-try:  # Face analysis needs mediapipe; a GPU box without it times the plain mode.
+try:  # Face analysis needs mediapipe; a machine without it times the plain mode.
     import mediapipe  # noqa: F401
 
     FACE_AWARE = True
@@ -50,16 +54,20 @@ def timed(device: str, **options) -> tuple[float, facestyle.Result]:
     return time.perf_counter() - started, result
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None) -> int | str:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--device", default="cuda")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "gpu.json")
+    parser.add_argument("--device", default="cuda", help="cuda, or cpu to check the script [cuda]")
+    parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
+    naming.add_arguments(parser)
     args = parser.parse_args(argv)
+    device = args.device
+    if device == "cuda" and not torch.cuda.is_available():
+        return "gpu.py: no CUDA device here (torch sees none); to check the script on a CPU: --device cpu --quick"
     sizes = (64, 96) if args.quick else (512, 1024)
     budget = {"steps": 6} if args.quick else {}
-    device = args.device
-    args.out.parent.mkdir(parents=True, exist_ok=True)
+    results = naming.results_for("gpu", args.machine or naming.machine_id(device), naming.commit_id(), args.out,
+                                 quick=args.quick)
+    results.folder.mkdir(parents=True, exist_ok=True)
     card = torch.cuda.get_device_name(0) if device == "cuda" else "cpu"
     print(f"device: {card}; torch {torch.__version__}; face-aware: {FACE_AWARE}", flush=True)
     rows = []
@@ -76,26 +84,29 @@ def main(argv: list[str] | None = None) -> int:
     for size in sizes:
         seconds, result = timed(device, size=size, **budget)
         record(f"facestyle default gatys {size} px", seconds, result)
-        result.image.save(args.out.with_name(f"gpu_default_{size}.png"))
+        result.image.save(results.file(f"-default-{size}.png"))
         seconds, result = timed(device, size=size, objective="report", **budget)
         record(f"facestyle default, objective=report {size} px", seconds, result)
         seconds, result = timed(device, size=size, method="adain")
         record(f"adain {size} px", seconds, result)
-    seconds, baseline = timed(device, size=sizes[0], recipe="report", steps=5 if args.quick else 1001)
-    record(f"report recipe (Adam, 1001 steps) {sizes[0]} px", seconds, baseline)
+    recipe_steps = 5 if args.quick else 1001
+    seconds, baseline = timed(device, size=sizes[0], recipe="report", steps=recipe_steps)
+    record(f"report recipe (Adam, {recipe_steps} steps) {sizes[0]} px", seconds, baseline)
 
     # TF32 against full FP32 on the same run: how far apart do the results end up?
-    tf32 = timed(device, size=sizes[0], steps=6 if args.quick else 60, scales=1, seed=1)[1]
-    fp32 = timed(device, size=sizes[0], steps=6 if args.quick else 60, scales=1, seed=1, allow_tf32=False)[1]
+    compare_steps = 6 if args.quick else 60
+    tf32 = timed(device, size=sizes[0], steps=compare_steps, scales=1, seed=1)[1]
+    fp32 = timed(device, size=sizes[0], steps=compare_steps, scales=1, seed=1, allow_tf32=False)[1]
     difference = np.abs(np.asarray(tf32.image, dtype=np.float32) - np.asarray(fp32.image, dtype=np.float32))
     j_gap = abs(tf32.final_costs["total"] - fp32.final_costs["total"]) / fp32.final_costs["total"]
-    print(f"TF32 vs FP32 after 60 L-BFGS steps: relative J gap {j_gap:.2%}, mean |Δpixel| {difference.mean():.2f}/255, "
+    print(f"TF32 vs FP32 after {compare_steps} L-BFGS steps: relative J gap {j_gap:.2%}, mean |Δpixel| {difference.mean():.2f}/255, "
           f"max {difference.max():.0f}/255", flush=True)
-    args.out.write_text(json.dumps({
+    results.file(".json").write_text(json.dumps({
         "date": datetime.date.today().isoformat(), "device": card, "torch": torch.__version__, "runs": rows,
         "tf32_vs_fp32": {"relative_j_gap": j_gap, "mean_abs_pixel": float(difference.mean()),
                          "max_abs_pixel": float(difference.max())},
     }, indent=1))
+    print(f"results: {results.file('.json')}", flush=True)
     return 0
 
 

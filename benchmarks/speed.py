@@ -7,20 +7,24 @@ For each face × style pair, at ``--size`` (256 px):
 2. facestyle: the default optimisation on the report's objective (``objective="report"``), which
    is L-BFGS from the AdaIN result at one scale (settings.OBJECTIVE_OPTIMISATION);
 3. the generic default optimisation (photo start, 3 scales, 200 steps: the face-aware objective's)
-   on the same objective: the default on this objective before the tenth session;
+   on the same objective, to show what the objective's own optimisation gains;
 4. adain alone, with its J measured on the same objective.
 The optimisers record J against wall time; the time-to-J ratio is the baseline's total time over
 the time a facestyle run first reaches the baseline's level (at the final, same-size scale).
 Then the recipe and the default run at ``--large-size`` (512 px) under a time cap and their J is
 compared at equal time. Last, the full default run on the demo pair at 512 px (default objective),
 alternated ``--repeats`` times with the previous default (``upscale="image"``, 300 steps) as the
-same-run baseline, since this machine's speed drifts by ±20 % between minutes.
+same-run baseline, since a small machine's speed drifts by ±20 % between minutes.
 
-Each run is a fresh process, so its peak memory (max RSS) is its own. Results go to
-``benchmarks/results/speed.json``, a plot ``speed.png`` and the marked section of BENCHMARKS.md.
+Each run is a fresh process, so its peak memory (max RSS) is its own. The photos and paintings are
+read from ``examples/`` (``--images``). Results go to ``benchmarks/results/speed-<machine>-<commit>.json``
+and a plot ``….png``, the tables to BENCHMARKS.md's ``speed`` and ``default512`` sections
+(BENCHMARKS.md#report-objective-speed, BENCHMARKS.md#default-run-at-512-px).
 
-    python benchmarks/speed.py                 # the full run (75 min on a 2-core AMX CPU, seventh session)
-    python benchmarks/speed.py --quick         # a smoke run of the script itself (about 2 min)
+    python benchmarks/speed.py                 # the full run (about 90 min on a 2-core CPU with native bf16)
+    python benchmarks/speed.py --quick         # a smoke run of the script itself (a few minutes)
+    python benchmarks/speed.py --markdown-from benchmarks/results/speed-epyc2c-5d03680.json
+                                               # write the sections again from a results file
 """
 
 from __future__ import annotations
@@ -39,33 +43,41 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "src"))
+import naming  # noqa: E402
+import speed_report as reporting  # noqa: E402
 from markdown_sections import replace_section  # noqa: E402
 
-from facestyle.settings import Settings  # noqa: E402
+IMAGES = ROOT / "examples"
+#: The demo pair, inside ``--images``.
+DEMO = ("faces/face_04_christina_koch_nasa_2014.jpg", "styles/style_vangogh_selfportrait_1889.jpg")
 
-IMAGES = ROOT.parent / "shared" / "images"
-DEMO = (ROOT / "examples" / "face_04_christina_koch_nasa_2014.jpg", ROOT / "examples" / "style_vangogh_selfportrait_1889.jpg")
-#: The generic default's optimisation (the face-aware objective's), run on the report's objective
-#: for comparison with the default that objective now brings (settings.OBJECTIVE_OPTIMISATION).
-GENERIC_OPTIMISATION = {name: getattr(Settings, name) for name in ("init", "scales", "steps")}
-#: The default before the residual upscale (first session): the same-run baseline for the full 512 px run.
-PREVIOUS_DEFAULT = {"upscale": "image", "steps": 300}
-RESULTS = ROOT / "benchmarks" / "results"
-
-#: Face × style pairs: two portraits, one drawing, one landscape.
+#: Face × style pairs (inside ``--images``) and their names in the table: two portraits, one
+#: drawing, one landscape.
 PAIRS = [
-    ("faces/face_05_andrew_morgan_nasa_2014.jpg", "styles/style_vangogh_selfportrait_strawhat_1887.jpg"),
-    ("faces/face_07_frederick_douglass_c1879.jpg", "styles/style_vermeer_girl_with_a_pearl_earring_1665.jpg"),
-    ("faces/face_10_queen_liliuokalani_c1891.jpg", "styles/style_drawing_leonardo_selfportrait_redchalk_1512.jpg"),
-    ("faces/face_14_older_man_pixabay2442565.jpg", "styles/style_vangogh_starry_night_1889.jpg"),
+    ("faces/face_05_andrew_morgan_nasa_2014.jpg", "styles/style_vangogh_selfportrait_strawhat_1887.jpg",
+     "Morgan × van Gogh, straw hat"),
+    ("faces/face_07_frederick_douglass_c1879.jpg", "styles/style_vermeer_girl_with_a_pearl_earring_1665.jpg",
+     "Douglass × Vermeer"),
+    ("faces/face_10_queen_liliuokalani_c1891.jpg", "styles/style_drawing_leonardo_selfportrait_redchalk_1512.jpg",
+     "Liliʻuokalani × Leonardo, red chalk"),
+    ("faces/face_14_older_man_pixabay2442565.jpg", "styles/style_vangogh_starry_night_1889.jpg",
+     "older man × Starry Night"),
 ]
+
+
+def pair_name(content_rel: str, style_rel: str) -> str:
+    """The pair's key in the results: photo and painting names without their prefixes."""
+    return f"{Path(content_rel).stem.split('_', 2)[2]} × {Path(style_rel).stem.split('_', 1)[1]}"
+
+
+LABELS = {pair_name(content, style): label for content, style, label in PAIRS}
 
 
 #: Near the baseline's level (curve J within this factor of it either way) every image of a run at
 #: the final size is kept, with the clock stopped, and measured in float32 after the run: a bf16
-#: run's own J reads lower than float32's, by under 1 % on the four pairs. Measuring during the run
-#: (the tenth session did, every 5 steps) slowed the steps after each measurement (it builds a
-#: float32 VGG), which the paused clock missed.
+#: run's own J reads lower than float32's. Measuring during the run would slow the steps after each
+#: measurement (it builds a float32 VGG), which a paused clock would miss.
 CHECK_MARGIN = 1.1
 
 
@@ -171,119 +183,97 @@ def j_at(curve: list, seconds: float, size: int) -> float | None:
     return values[-1] if values else None
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_arguments(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=256)
     parser.add_argument("--large-size", type=int, default=512)
     parser.add_argument("--baseline-steps", type=int, default=1001)
-    parser.add_argument("--cap", type=float, default=90.0, help="time cap in seconds for the large-size runs")
+    parser.add_argument("--cap", type=float, default=reporting.DEFAULT_CAP, help="time cap in seconds for the large-size runs")
     parser.add_argument("--pairs", type=int, default=len(PAIRS))
     parser.add_argument("--large-pairs", type=int, default=len(PAIRS), help="pairs that also run at --large-size")
     parser.add_argument("--repeats", type=int, default=3, help="alternated full 512 px runs of each default (0: none)")
-    parser.add_argument("--tag", default="", help="suffix for the result files (speed-TAG.json, speed-TAG.png)")
+    parser.add_argument("--images", type=Path, default=IMAGES, help="folder with faces/ and styles/ [examples]")
+    naming.add_arguments(parser)
     parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
     parser.add_argument("--no-markdown", action="store_true", help="do not rewrite BENCHMARKS.md")
+    parser.add_argument("--markdown-from", type=Path, default=None, metavar="FILE",
+                        help="run nothing: write the BENCHMARKS.md sections from this results file")
     args = parser.parse_args(argv)
     if args.quick:
         args.size, args.large_size, args.baseline_steps, args.cap, args.pairs, args.repeats = 96, 128, 120, 10.0, 1, 1
+    return args
 
+
+def describe_machine(device: str) -> str:
     import torch
 
-    device = "cuda" if torch.cuda.is_available() else "cpu"
     if device == "cuda":
-        machine = torch.cuda.get_device_name(0)
-    else:
-        from facestyle.features.encoder import cpu_has_native_bf16
+        return torch.cuda.get_device_name(0)
+    from facestyle.features.encoder import cpu_has_native_bf16
 
-        # Whether facestyle's runs (precision "auto") are bf16 or float32 on this CPU.
-        arithmetic = "native bf16" if cpu_has_native_bf16() else "no native bf16, so facestyle runs in float32"
-        machine = f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {arithmetic}"
-    report = {
-        "date": datetime.date.today().isoformat(),
-        "device": device,
-        "machine": machine,
-        "load_average_at_start": os.getloadavg(),
-        "size": args.size,
-        "large_size": args.large_size,
-        "pairs": [],
+    # Whether facestyle's runs (precision "auto") are bf16 or float32 on this CPU.
+    arithmetic = "native bf16" if cpu_has_native_bf16() else "no native bf16, so facestyle runs in float32"
+    return f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, {arithmetic}"
+
+
+def measure_pair(content_rel: str, style_rel: str, args: argparse.Namespace) -> dict:
+    """The four runs of one pair at ``--size``, and the recipe against the default at ``--large-size``."""
+    content, style = str(args.images / content_rel), str(args.images / style_rel)
+    baseline = run_in_fresh_process("baseline", content, style, args.size,
+                                    {"recipe": "report", "steps": args.baseline_steps, "precision": "fp32"}, None)
+    level = level_of(baseline["curve"])
+    ours = run_in_fresh_process("default", content, style, args.size, {"objective": "report"}, None, level)
+    generic_options = {"objective": "report", **reporting.GENERIC_OPTIMISATION}
+    generic = run_in_fresh_process("default", content, style, args.size, generic_options, None, level)
+    adain = run_in_fresh_process("adain", content, style, args.size, {"method": "adain"}, None)
+    # Reached when an image measured in float32 (the baseline's arithmetic) is at the level; the
+    # run's own (bf16) J reaching it is recorded too.
+    reached = time_to_reach_float32(ours, level)
+    generic_reached = time_to_reach_float32(generic, level)
+    return {
+        "pair": pair_name(content_rel, style_rel),
+        "baseline": baseline,
+        "default": ours,
+        "generic": generic,
+        "adain": adain,
+        "baseline_level": level,
+        "default_reaches_level_at": reached,
+        "time_to_j_ratio": baseline["seconds"] / reached if reached else None,
+        "generic_reaches_level_at": generic_reached,
+        "generic_time_to_j_ratio": baseline["seconds"] / generic_reached if generic_reached else None,
+        "own_j_reaches_level_at": {"default": time_to_reach(ours["curve"], level, args.size)},
+        "large": None,
     }
-    baseline_options = {"recipe": "report", "steps": args.baseline_steps, "precision": "fp32"}
-    default_options = {"objective": "report"}
-    generic_options = {"objective": "report", **GENERIC_OPTIMISATION}
-    for content_rel, style_rel in PAIRS[: args.pairs]:
-        content, style = str(IMAGES / content_rel), str(IMAGES / style_rel)
-        name = f"{Path(content_rel).stem.split('_', 2)[2]} × {Path(style_rel).stem.split('_', 1)[1]}"
-        print(f"== {name}", flush=True)
-        baseline = run_in_fresh_process("baseline", content, style, args.size, baseline_options, None)
-        level = level_of(baseline["curve"])
-        ours = run_in_fresh_process("default", content, style, args.size, default_options, None, level)
-        generic = run_in_fresh_process("default", content, style, args.size, generic_options, None, level)
-        adain = run_in_fresh_process("adain", content, style, args.size, {"method": "adain"}, None)
-        # Reached when an image measured in float32 (the baseline's arithmetic) is at the level; the
-        # run's own (bf16) J reaching it is recorded too.
-        reached = time_to_reach_float32(ours, level)
-        ratio = baseline["seconds"] / reached if reached else None
-        generic_reached = time_to_reach_float32(generic, level)
-        large = len(report["pairs"]) < args.large_pairs
-        big_base = big_ours = None
-        if large:
-            big_base = run_in_fresh_process(
-                "baseline", content, style, args.large_size, {"recipe": "report", "steps": 100000, "precision": "fp32"}, args.cap
-            )
-            big_ours = run_in_fresh_process("default", content, style, args.large_size, default_options, args.cap)
-        entry = {
-            "pair": name,
-            "baseline": baseline,
-            "default": ours,
-            "generic": generic,
-            "adain": adain,
-            "baseline_level": level,
-            "default_reaches_level_at": reached,
-            "time_to_j_ratio": ratio,
-            "generic_reaches_level_at": generic_reached,
-            "generic_time_to_j_ratio": baseline["seconds"] / generic_reached if generic_reached else None,
-            "own_j_reaches_level_at": {"default": time_to_reach(ours["curve"], level, args.size)},
-            "large": None if not large else {
-                "baseline": big_base,
-                "default": big_ours,
-                "equal_time": min(big_base["seconds"], big_ours["seconds"]),
-                "baseline_j": j_at(big_base["curve"], min(big_base["seconds"], big_ours["seconds"]), args.large_size),
-                "default_j": j_at(big_ours["curve"], min(big_base["seconds"], big_ours["seconds"]), args.large_size),
-            },
-        }
-        report["pairs"].append(entry)
-        print(_pair_table(entry, args), flush=True)
-    ratios = [p["time_to_j_ratio"] for p in report["pairs"] if p["time_to_j_ratio"]]
-    report["median_ratio"] = statistics.median(ratios) if ratios else None
-    report["all_pairs_reached"] = len(ratios) == len(report["pairs"])
-    generic_ratios = [p["generic_time_to_j_ratio"] for p in report["pairs"] if p["generic_time_to_j_ratio"]]
-    report["median_generic_ratio"] = statistics.median(generic_ratios) if generic_ratios else None
-    report["full_default"] = full_default_runs(args) if args.repeats else None
-    if report["full_default"]:
-        print(_full_default_table(report["full_default"]), flush=True)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    suffix = "-quick" if args.quick else (f"-{args.tag}" if args.tag else "")
-    (RESULTS / f"speed{suffix}.json").write_text(json.dumps(report, indent=1))
-    _plot(report, RESULTS / f"speed{suffix}.png")
-    markdown = _markdown(report, args, suffix)
-    print(markdown)
-    if not args.no_markdown and not args.quick:
-        replace_section(ROOT / "BENCHMARKS.md", "speed", markdown)
-    return 0
 
 
-def full_default_runs(args) -> dict:
+def measure_large(content_rel: str, style_rel: str, args: argparse.Namespace) -> dict:
+    """The recipe and the default at ``--large-size`` under ``--cap``, J compared at equal time."""
+    content, style = str(args.images / content_rel), str(args.images / style_rel)
+    recipe = {"recipe": "report", "steps": 100000, "precision": "fp32"}
+    big_base = run_in_fresh_process("baseline", content, style, args.large_size, recipe, args.cap)
+    big_ours = run_in_fresh_process("default", content, style, args.large_size, {"objective": "report"}, args.cap)
+    equal = min(big_base["seconds"], big_ours["seconds"])
+    return {"baseline": big_base, "default": big_ours, "equal_time": equal,
+            "baseline_j": j_at(big_base["curve"], equal, args.large_size),
+            "default_j": j_at(big_ours["curve"], equal, args.large_size)}
+
+
+def full_default_runs(args: argparse.Namespace) -> dict:
     """The demo pair at ``--large-size`` with the default objective: the current default against the
     previous one, alternated so that both see the same drift of the machine's speed."""
-    content, style = (str(path) for path in DEMO)
+    from facestyle.settings import Settings
+
+    content, style = (str(args.images / path) for path in DEMO)
+    options = {"previous": reporting.PREVIOUS_DEFAULT, "current": {"upscale": Settings.upscale, "steps": Settings.steps}}
     runs: dict[str, list] = {"previous": [], "current": []}
     for repeat in range(args.repeats):
         print(f"== full default run at {args.large_size} px, repeat {repeat + 1}/{args.repeats}", flush=True)
-        runs["previous"].append(run_in_fresh_process("default", content, style, args.large_size, PREVIOUS_DEFAULT, None))
+        runs["previous"].append(run_in_fresh_process("default", content, style, args.large_size, options["previous"], None))
         runs["current"].append(run_in_fresh_process("default", content, style, args.large_size, {}, None))
     summary = {}
     for key, values in runs.items():
         summary[key] = {
+            "options": options[key],
             "seconds": [run["seconds"] for run in values],
             "median_seconds": statistics.median(run["seconds"] for run in values),
             "final_j": values[0]["final_j"],
@@ -298,112 +288,61 @@ def full_default_runs(args) -> dict:
     return summary
 
 
-def _full_default_table(full: dict) -> str:
-    rows = [
-        "| run | seconds (each repeat) | median | final J | peak memory (MB) |",
-        "|---|---|---:|---:|---:|",
-    ]
-    for key, label in (("previous", "previous default (upscale=image, 300 steps)"), ("current", "current default (upscale=residual, 200 steps)")):
-        run = full[key]
-        rows.append(
-            f"| {label} | {', '.join(f'{x:.1f}' for x in run['seconds'])} | **{run['median_seconds']:.1f}** "
-            f"| {_fmt(run['final_j'], '.4g')} | {run['peak_mb']:.0f} |"
-        )
-    reached = ", ".join(_fmt(x, ".1f") for x in full["previous_reaches_current_j_at"])
-    rows.append(
-        f"\nThe default is {full['ratio']:.2f}× faster than the previous default; the previous default first "
-        f"reaches the default's final J after {reached} s."
-    )
-    return "\n".join(rows)
+def write_markdown(report: dict, plot: Path, rewrite: bool) -> None:
+    """Print both sections and, with ``rewrite``, put them into BENCHMARKS.md."""
+    sections = {"speed": reporting.speed_markdown(report, plot, LABELS)}
+    if report.get("full_default"):
+        sections["default512"] = reporting.full_default_table(report["full_default"])
+    for name, body in sections.items():
+        print(f"<!-- {name} -->\n{body}\n")
+        if rewrite:
+            replace_section(ROOT / "BENCHMARKS.md", name, body)
 
 
-def _fmt(value, spec=".3g") -> str:
-    return "—" if value is None else format(value, spec)
+def main(argv: list[str] | None = None) -> int:
+    args = parse_arguments(argv)
+    if args.markdown_from is not None:
+        report = json.loads(args.markdown_from.read_text())
+        write_markdown(report, args.markdown_from.with_suffix(".png"), rewrite=not args.no_markdown)
+        return 0
 
+    import torch
 
-def _pair_table(entry: dict, args) -> str:
-    rows = [
-        "| run | seconds | final J | final J in float32 | peak memory (MB) |",
-        "|---|---:|---:|---:|---:|",
-    ]
-    runs = (
-        ("baseline", f"report recipe, Adam {args.baseline_steps} steps"),
-        ("default", "facestyle default on objective=report (AdaIN start, 1 scale)"),
-        ("generic", "generic default (photo start, 3 scales, 200 steps)"),
-        ("adain", "adain alone"),
-    )
-    for key, label in runs:
-        run = entry[key]
-        final = entry["baseline_level"] if key == "baseline" else run["final_j"]
-        exact = "" if key == "baseline" else _fmt(run.get("final_j_float32"))
-        rows.append(f"| {label} | {run['seconds']:.1f} | {_fmt(final)} | {exact} | {run['peak_mb']:.0f} |")
-    rows.append(
-        f"\nbaseline level (median J of last 100 steps) {entry['baseline_level']:.4g}; facestyle's image, measured in "
-        f"float32, reaches it after "
-        f"{_fmt(entry['default_reaches_level_at'], '.1f')} s → **time-to-J ratio {_fmt(entry['time_to_j_ratio'], '.1f')}×** "
-        f"(by its own J after {_fmt(entry['own_j_reaches_level_at']['default'], '.1f')} s); the generic default "
-        f"after {_fmt(entry['generic_reaches_level_at'], '.1f')} s → ratio {_fmt(entry['generic_time_to_j_ratio'], '.1f')}×"
-    )
-    large = entry["large"]
-    if large is None:
-        return "\n".join(rows)
-    rows.append(
-        f"\n{args.large_size} px, capped at {args.cap:.0f} s: at {large['equal_time']:.1f} s the report recipe has "
-        f"J = {_fmt(large['baseline_j'])} and facestyle J = {_fmt(large['default_j'])} "
-        + ("(facestyle was stopped at the cap" if large["default"]["capped"] else
-           f"(facestyle finished its whole run in {large['default']['seconds']:.1f} s")
-        + f", peak {large['default']['peak_mb']:.0f} MB)"
-    )
-    return "\n".join(rows)
-
-
-def _markdown(report: dict, args, suffix: str) -> str:
-    lines = [
-        f"Measured {report['date']} on {report['machine']} ({report['device']}); load average at start "
-        f"{', '.join(f'{x:.2f}' for x in report['load_average_at_start'])}. Objective: the report's "
-        f"(content relu5_4, balanced λ, α=10, β=40) at {report['size']} px. Command: `python benchmarks/speed.py`.",
-        "",
-    ]
-    for entry in report["pairs"]:
-        lines += [f"#### {entry['pair']}", "", _pair_table(entry, args), ""]
-    lines.append(
-        f"**Median time-to-J ratio across pairs: default {_fmt(report['median_ratio'], '.1f')}× "
-        f"(the level reached on {'every pair' if report['all_pairs_reached'] else 'only some pairs'}), "
-        f"generic default {_fmt(report['median_generic_ratio'], '.1f')}×.** (Each median is over the pairs where "
-        "that run reached the level.)"
-    )
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    results = naming.results_for("speed", args.machine or naming.machine_id(device), naming.commit_id(),
+                                 args.out, quick=args.quick)
+    report = {
+        "date": datetime.date.today().isoformat(),
+        "device": device,
+        "machine": describe_machine(device),
+        "load_average_at_start": os.getloadavg(),
+        "size": args.size,
+        "large_size": args.large_size,
+        "cap": args.cap,
+        "pairs": [],
+    }
+    for index, (content_rel, style_rel, label) in enumerate(PAIRS[: args.pairs]):
+        print(f"== {label}", flush=True)
+        entry = measure_pair(content_rel, style_rel, args)
+        if index < args.large_pairs:
+            entry["large"] = measure_large(content_rel, style_rel, args)
+        report["pairs"].append(entry)
+        print(reporting.pair_table(entry, report), flush=True)
+    ratios = [p["time_to_j_ratio"] for p in report["pairs"] if p["time_to_j_ratio"]]
+    report["median_ratio"] = statistics.median(ratios) if ratios else None
+    report["all_pairs_reached"] = len(ratios) == len(report["pairs"])
+    generic_ratios = [p["generic_time_to_j_ratio"] for p in report["pairs"] if p["generic_time_to_j_ratio"]]
+    report["median_generic_ratio"] = statistics.median(generic_ratios) if generic_ratios else None
+    report["full_default"] = full_default_runs(args) if args.repeats else None
     if report["full_default"]:
-        lines += ["", f"#### Full default `gatys` run at {report['large_size']} px, demo pair, default objective", ""]
-        lines.append(_full_default_table(report["full_default"]))
-    lines.append(f"\n![J against seconds](benchmarks/results/speed{suffix}.png)")
-    return "\n".join(lines)
-
-
-def _plot(report: dict, path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    pairs = report["pairs"]
-    figure, axes = plt.subplots(1, len(pairs), figsize=(4.2 * len(pairs), 3.6), dpi=100, squeeze=False)
-    for axis, entry in zip(axes[0], pairs):
-        runs = (("baseline", "report recipe (Adam)"), ("default", "facestyle default (AdaIN start)"),
-                ("generic", "generic default (photo start)"))
-        for key, label in runs:
-            curve = [(t, j) for t, j, at in entry[key]["curve"] if at == report["size"]]
-            axis.plot([t for t, _ in curve], [j for _, j in curve], label=label, linewidth=1.2)
-        axis.axhline(entry["baseline_level"], color="gray", linestyle=":", linewidth=1, label="baseline level")
-        axis.set_yscale("log")
-        axis.set_xscale("log")
-        axis.set_title(entry["pair"], fontsize=8)
-        axis.set_xlabel("seconds")
-        axis.grid(True, which="both", alpha=0.25)
-    axes[0][0].set_ylabel(f"J at {report['size']} px")
-    axes[0][0].legend(fontsize=7)
-    figure.tight_layout()
-    figure.savefig(path)
-    plt.close(figure)
+        print(reporting.full_default_table(report["full_default"]), flush=True)
+        print(reporting.full_default_summary(report["full_default"]), flush=True)
+    results.folder.mkdir(parents=True, exist_ok=True)
+    results.file(".json").write_text(json.dumps(report, indent=1))
+    reporting.plot(report, results.file(".png"))
+    write_markdown(report, results.file(".png"), rewrite=not args.no_markdown and not args.quick)
+    print(f"results: {results.file('.json')}, {results.file('.png')}", flush=True)
+    return 0
 
 
 if __name__ == "__main__":

@@ -1,14 +1,14 @@
 """Is β (and so ``strength``) resolution-independent, and how far is strength worth turning up?
 
-Three measurements on the demo pair, written to ``benchmarks/results/strength.json`` with the
-date and the device:
+Three measurements on the demo pair, written to ``benchmarks/results/strength-<machine>-<commit>.json``
+with the date and the device (BENCHMARKS.md#strength):
 
 1. ``fixed``: J_style of the photo itself and J_content of the painting (resized to the photo's
    shape) at 128, 256 and 512 px: how far apart the two images are in each term, per size.
 2. ``optimised``: final J_content, J_style and their ratio after the same default optimisation
    (one scale, so the schedule does not differ) at 128 and 256 px.
 3. ``sweep``: final J_content and J_style at 128 px for β·strength from 0.25× to 30× the default
-   β, and a contact sheet of the results (``strength-sweep.jpg``) to look at.
+   β, and a contact sheet of the results (``strength-<machine>-<commit>-sweep.jpg``) to look at.
 
     python benchmarks/strength.py            # about 5 minutes on a quiet 2-core CPU
     python benchmarks/strength.py --quick    # tiny settings, to check the script runs
@@ -28,7 +28,10 @@ import torch
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "src"))
+
+import naming  # noqa: E402
 
 import facestyle  # noqa: E402
 from facestyle.image.io import load_image  # noqa: E402
@@ -41,15 +44,16 @@ MULTIPLIERS = (0.25, 0.5, 1, 2, 4, 10, 30)
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=100, help="L-BFGS steps per optimised run")
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
+    parser.add_argument("--quick", action="store_true", help="tiny settings, to check the script runs")
+    naming.add_arguments(parser)
     args = parser.parse_args(argv)
     sizes, opt_sizes, sweep_size, steps = (128, 256, 512), (128, 256), 128, args.steps
     multipliers = MULTIPLIERS
     if args.quick:
         sizes, opt_sizes, sweep_size, steps, multipliers = (48, 96), (48, 96), 48, 3, (0.5, 2)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    files = naming.results_for("strength", args.machine or naming.machine_id("cpu"), naming.commit_id(),
+                               args.out, quick=args.quick)
+    files.folder.mkdir(parents=True, exist_ok=True)
     painting = load_image(STYLE).resize(load_image(CONTENT).size, Image.Resampling.LANCZOS)
     results: dict = {
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
@@ -88,9 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         images.append((f"strength {multiplier:g} (beta {beta:g})", result.image))
         print("sweep", results["sweep"][-1], flush=True)
-    name = "strength-quick" if args.quick else "strength"
-    (out / f"{name}.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    _sheet(images, out / f"{name}-sweep.jpg")
+    files.file(".json").write_text(json.dumps(results, indent=1), encoding="utf-8")
+    _sheet(images, files.file("-sweep.jpg"))
+    print(f"results: {files.file('.json')}, {files.file('-sweep.jpg')}", flush=True)
     return 0
 
 

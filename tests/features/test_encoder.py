@@ -15,7 +15,7 @@ def test_precision_auto_uses_bf16_only_on_a_cpu_with_native_bf16(monkeypatch):
     monkeypatch.setattr(engine, "cpu_has_native_bf16", lambda: False)
     assert engine.compute_dtype("auto", cpu) is None
     assert engine.compute_dtype("bf16", cpu) is torch.bfloat16
-    # CUDA keeps its measured TF32 path unless bf16 is asked for.
+    # CUDA keeps its TF32 path unless bf16 is asked for (BENCHMARKS.md#gpu).
     assert engine.compute_dtype("auto", torch.device("cuda")) is None
 
 

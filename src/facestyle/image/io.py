@@ -73,7 +73,7 @@ def _open(source: ImageSource, what: str) -> tuple[Image.Image, str]:
         stream = path
     try:
         with warnings.catch_warnings():
-            # Opening reads only the header; our own MAX_PIXELS check below decides, not Pillow's warning.
+            # Opening reads only the header; the MAX_PIXELS check below decides, not Pillow's warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(stream)
     except Image.DecompressionBombError:

@@ -1,7 +1,7 @@
 """Optimising the pixels of G: Adam as in the report, and an L-BFGS that wastes no evaluations.
 
 One *step* is one iteration whichever optimiser runs, so budgets, progress bars and ETAs mean the
-same for both. Why our own L-BFGS: ``torch.optim.LBFGS`` called with ``max_iter=1`` per step (the
+same for both. Why a custom L-BFGS: ``torch.optim.LBFGS`` called with ``max_iter=1`` per step (the
 only way to see every iteration) re-evaluates the objective at the start of each call, although
 its line search has just evaluated that very point — two VGG passes per iteration instead of about
 one. This implementation keeps the last value and gradient, uses the standard two-loop recursion
@@ -10,11 +10,10 @@ the unit step, so an iteration costs about one forward and backward pass.
 
 The pixels are kept in [0, 1] while optimising (``bounds``), as Adam's clipping does for the report's
 recipe: an unconstrained L-BFGS lowers J with pixels outside the displayable range, which the saved
-image then clips. Measured on the report's objective at 256 px (Morgan × straw hat, 100 steps from
-the photo): 7 % of the pixels had left [0, 1] (down to −0.32, up to 1.80), and J rose from 13.5 to
-18.0 when the result was clipped, most of it content cost at relu5_4. The bounded version projects
-each trial point onto the box and takes the quasi-Newton direction over the free pixels only (those
-not held at a bound by their gradient), the active-set idea of L-BFGS-B without its Cauchy point.
+image then clips, so the saved result's J is well above the one the optimiser reported (mostly
+content cost at relu5_4). The bounded version projects each trial point onto the box and takes the
+quasi-Newton direction over the free pixels only (those not held at a bound by their gradient), the
+active-set idea of L-BFGS-B without its Cauchy point.
 """
 
 from __future__ import annotations
@@ -89,8 +88,8 @@ class _History:
             return self._two_loop(-grad, list(zip(self.steps, self.grad_changes, self.inverse_curvatures)))
         # Restricted pairs (s∘free, y∘free) are never built: q starts in the free subspace and every
         # update keeps it there, so s·q and y·q equal their restricted dots, and the curvature
-        # (y∘free)·(s∘free) is (y∘s)·free. Building them cost 60 fresh image-sized tensors per step,
-        # whose page faults took about as long as a tenth of a VGG evaluation on a 2-core CPU.
+        # (y∘free)·(s∘free) is (y∘s)·free. Building them would allocate 60 image-sized tensors per
+        # step, whose page faults cost a sizeable fraction of a VGG evaluation on a CPU.
         scratch = torch.empty_like(grad)
         pairs = []
         for s, y in zip(self.steps, self.grad_changes):

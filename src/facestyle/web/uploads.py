@@ -69,7 +69,7 @@ def sniff_image(data: bytes, *, what: str, max_pixels: int) -> Image.Image:
     """
     try:
         with warnings.catch_warnings():
-            # The header is read, not the pixels; our own max_pixels check decides, not Pillow's warning.
+            # The header is read, not the pixels; the studio's max_pixels check decides, not Pillow's warning.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as header:
                 fmt, (width, height) = header.format, header.size
