@@ -299,6 +299,38 @@ def test_page_and_api_docs_are_served_locally(client):
     assert "delete" in schema["paths"]["/api/jobs/{job_id}"]
 
 
+def test_the_api_keeps_its_operation_ids_and_tags(client):
+    """Generated clients name their calls after the operation ids; moving a route must not rename it."""
+    schema = client.get("/openapi.json").json()
+    operations = {(m.upper(), path): (op["operationId"], op["tags"]) for path, item in schema["paths"].items()
+                  for m, op in item.items()}
+    jobs, one, art = "/api/jobs", "/api/jobs/{job_id}", "/api/styles/{style_id}"
+    assert operations == {
+        ("GET", "/api/health"): ("health_api_health_get", ["studio"]),
+        ("GET", "/api/options"): ("options_api_options_get", ["studio"]),
+        ("GET", "/api/styles"): ("styles_api_styles_get", ["gallery"]),
+        ("GET", art + "/image"): ("style_image_api_styles__style_id__image_get", ["gallery"]),
+        ("GET", art + "/thumbnail"): ("style_thumbnail_api_styles__style_id__thumbnail_get", ["gallery"]),
+        ("POST", jobs): ("create_job_api_jobs_post", ["jobs"]),
+        ("GET", one): ("get_job_api_jobs__job_id__get", ["jobs"]),
+        ("DELETE", one): ("delete_job_api_jobs__job_id__delete", ["jobs"]),
+        ("GET", one + "/events"): ("job_events_api_jobs__job_id__events_get", ["jobs"]),
+        ("GET", one + "/preview"): ("job_preview_api_jobs__job_id__preview_get", ["jobs"]),
+        ("GET", one + "/result"): ("job_result_api_jobs__job_id__result_get", ["jobs"]),
+        ("POST", one + "/cancel"): ("cancel_job_api_jobs__job_id__cancel_post", ["jobs"]),
+    }
+    assert "multipart/form-data" in schema["paths"][jobs]["post"]["requestBody"]["content"]
+
+
+def test_two_apps_in_one_process_each_answer_from_their_own_studio(make_config, tmp_path):
+    """The routers are shared by every app; each request must reach the studio of its own app."""
+    first = create_app(make_config(data_dir=tmp_path / "one", queue_limit=3))
+    second = create_app(make_config(data_dir=tmp_path / "two", queue_limit=5))
+    with TestClient(first) as one, TestClient(second) as two:
+        assert one.get("/api/health").json()["queue_limit"] == 3
+        assert two.get("/api/health").json()["queue_limit"] == 5
+
+
 def _bad_uploads(face_bytes):
     from tests.web.test_uploads import png_bomb, text_chunk_bomb, zip_bomb
 

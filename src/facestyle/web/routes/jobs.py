@@ -1,0 +1,174 @@
+"""Jobs: submit a portrait, look at it, fetch its preview and result, cancel it, delete it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from facestyle.web import presets
+from facestyle.web.errors import ApiError, Conflict, NotFound, UnsupportedMedia
+from facestyle.web.files import JobFiles
+from facestyle.web.routes.common import ERRORS, StudioDep, view
+from facestyle.web.routes.styles import find_painting
+from facestyle.web.schemas import Deleted, JobView
+from facestyle.web.store import DONE
+from facestyle.web.studio import Studio
+from facestyle.web.uploads import check_declared_type, read_limited, sniff_image
+
+#: Multipart fields that are not stylisation options.
+FILE_FIELDS = ("content", "style", "style_id")
+
+#: The job form for the OpenAPI page: the route reads the form itself, so FastAPI cannot infer it.
+JOB_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["content"],
+                    "properties": {
+                        "content": {"type": "string", "format": "binary", "description": "the face photo"},
+                        "style": {"type": "string", "format": "binary", "description": "a painting (or use style_id)"},
+                        "style_id": {"type": "string", "description": "a gallery slug from GET /api/styles"},
+                        "quality": {"type": "string", "enum": list(presets.QUALITY_PRESETS),
+                                    "default": presets.DEFAULT_QUALITY},
+                        "method": {"type": "string", "description": "overrides the quality's method"},
+                        "size": {"type": "integer", "description": "long side of the result in pixels"},
+                        "steps": {"type": "integer", "description": "optimisation steps (Gatys)"},
+                        "seed": {"type": "integer"},
+                    },
+                    "additionalProperties": {
+                        "type": "string",
+                        "description": "extra controls listed by GET /api/options (e.g. face_protect)",
+                    },
+                }
+            }
+        },
+    }
+}
+
+router = APIRouter(tags=["jobs"], responses=ERRORS)
+
+
+@router.post("/api/jobs", status_code=202, response_model=JobView, openapi_extra=JOB_FORM)
+async def create_job(request: Request, studio: StudioDep) -> JSONResponse:
+    """Queue a portrait: multipart `content` (the photo) and `style` (a file) or `style_id`.
+
+    Options: `quality` (fast, balanced, best), and overrides such as `method`, `size`,
+    `steps`, `seed` and the extra controls of `GET /api/options`. Answers 202 with the job;
+    503 with `{"error": "busy"}` when the queue is full.
+    """
+    declared = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+    if declared != "multipart/form-data":
+        raise UnsupportedMedia("send the job as multipart/form-data (e.g. curl -F content=@photo.jpg ...)")
+    form = await request.form(max_files=2, max_fields=32, max_part_size=64 * 1024)
+    try:
+        content_part, style_part, style_id, fields = _split_form(form)
+        quality, options = presets.parse_options(fields, studio.config)
+        painting = find_painting(style_id, status=422) if style_id is not None else None
+        studio.ensure_capacity()
+        content = await _read_image(content_part, "photo", studio)
+        style = await _read_image(style_part, "style image", studio) if style_part is not None else None
+        job = await run_in_threadpool(
+            studio.submit,
+            content,
+            quality=quality,
+            options=options,
+            style=style,
+            style_id=painting.id if painting else None,
+        )
+    finally:
+        await form.close()
+    return JSONResponse(view(studio, job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
+
+
+@router.get("/api/jobs/{job_id}", response_model=JobView)
+def get_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
+    """Status, progress, costs and error of a job."""
+    return view(studio, studio.job(job_id))
+
+
+@router.get("/api/jobs/{job_id}/preview")
+def job_preview(job_id: str, studio: StudioDep) -> Response:
+    """The latest intermediate image (JPEG, small); the final image once done."""
+    job = studio.job(job_id)
+    path = studio.files.path(job.id, JobFiles.PREVIEW)
+    try:
+        # Read once, not FileResponse: the worker replaces the preview every half second, and
+        # FileResponse would take the size from one file and the bytes from the next, which the
+        # browser refuses (ERR_CONTENT_LENGTH_MISMATCH).
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise NotFound("no preview yet; the first one appears after the first step") from None
+    return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/api/jobs/{job_id}/result")
+def job_result(job_id: str, studio: StudioDep, download: bool = False) -> FileResponse:
+    """The finished portrait (PNG, no EXIF or GPS; facestyle's settings in a text chunk)."""
+    job = studio.job(job_id)
+    if job.status != DONE:
+        raise Conflict(f"the job is {job.status}, so there is no result; wait until its status is done")
+    return FileResponse(
+        studio.files.path(job.id, JobFiles.RESULT),
+        media_type="image/png",
+        filename=f"facestyle-{job.id[:8]}.png",
+        content_disposition_type="attachment" if download else "inline",
+    )
+
+
+@router.post("/api/jobs/{job_id}/cancel", response_model=JobView)
+def cancel_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
+    """Stop a waiting or running job but keep its record; a finished job is left as it is."""
+    return view(studio, studio.cancel(job_id))
+
+
+@router.delete("/api/jobs/{job_id}", response_model=Deleted)
+def delete_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
+    """Cancel the job if it is still going, then delete it with its photo, painting and result."""
+    studio.delete(job_id)
+    return {"id": job_id, "deleted": True}
+
+
+def _split_form(form: Any) -> tuple[UploadFile, UploadFile | None, str | None, dict[str, str]]:
+    """Pick the photo, the style (file or gallery id) and the option fields out of the form."""
+    content = form.get("content")
+    if not isinstance(content, UploadFile):
+        raise ApiError("send the face photo as a file field named 'content' (curl -F content=@photo.jpg)")
+    style = form.get("style")
+    if isinstance(style, UploadFile) and not style.filename and not style.size:
+        style = None  # An empty file input of an HTML form.
+    if style is not None and not isinstance(style, UploadFile):
+        raise ApiError("'style' must be a file; to use a gallery painting send style_id instead")
+    style_id = form.get("style_id") or None
+    if style_id is not None and not isinstance(style_id, str):
+        raise ApiError("'style_id' must be a gallery slug such as starry-night, not a file")
+    if (style is None) == (style_id is None):
+        raise ApiError("send exactly one of 'style' (a painting file) or 'style_id' (see GET /api/styles)")
+    fields: dict[str, str] = {}
+    for name, value in form.multi_items():
+        if name in FILE_FIELDS:
+            continue
+        if isinstance(value, UploadFile):
+            raise ApiError(f"'{name}' must be a plain value, not a file")
+        fields[name] = value
+    return content, style, style_id, fields
+
+
+async def _read_image(part: UploadFile, what: str, studio: Studio) -> Any:
+    """Check, read and decode one uploaded image within the studio's limits, off the event loop."""
+    config = studio.config
+    check_declared_type(part.content_type, what=what)
+    data = await read_limited(part, limit=config.max_upload_bytes, what=what)
+
+    def decode() -> Any:
+        # Decoding takes memory in proportion to the pixels, so the studio bounds how many run at once.
+        with studio.decoding:
+            return sniff_image(data, what=what, max_pixels=config.max_upload_pixels)
+
+    return await run_in_threadpool(decode)
