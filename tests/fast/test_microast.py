@@ -46,7 +46,7 @@ def test_every_key_of_every_file_loads_strictly(model):
 def test_a_corrupted_weights_file_raises_weights_error(tmp_path):
     folder = tmp_path / "microast"
     shutil.copytree(weights_folder(), folder)
-    target = folder / microast.WEIGHT_FILES["modulator"][0]
+    target = folder / microast.weights_file("modulator")
     target.chmod(0o644)
     data = bytearray(target.read_bytes())
     data[-1] ^= 0xFF

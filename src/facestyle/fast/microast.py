@@ -10,10 +10,8 @@ with grouped 3×3 and pointwise convs and a 9×9 conv bring it back to RGB. Imag
 with no normalisation; every conv pads by reflection, as the weights were trained.
 
 Everything a painting contributes is 8 vectors of 64 numbers (:class:`StyleSignal`), computed once
-per painting and reused for any photo. Three rewrites make the CPU pass faster without changing its
-result beyond float rounding: the filter modulation is folded into the decoder's conv kernels once
-per call, the last conv runs on 2×2 pixel blocks, and a full-resolution grouped conv runs dense
-(BENCHMARKS.md#fast-mode-adain).
+per painting and reused for any photo. A few rewrites (folded modulation, blocked and dense convs)
+make the CPU pass faster with the same result up to float rounding (BENCHMARKS.md#fast-mode-adain).
 """
 
 from __future__ import annotations
@@ -36,18 +34,13 @@ from facestyle.files import file_sha256
 from facestyle.image.io import resize_long_side, to_pil, to_tensor
 from facestyle.settings import PRECISIONS
 
-#: The four trained modules (MIT licence, provenance in weights/microast/SOURCES.md) and their SHA-256.
-WEIGHT_FILES = {
-    "content_encoder": (
-        "content_encoder_iter_160000.pth.tar",
-        "c8d895c0eec52507c157e102fab217c37f0c399ef3e168ef8b0b2677714660a4",
-    ),
-    "style_encoder": (
-        "style_encoder_iter_160000.pth.tar",
-        "94f6b3fa386828692c20809a0af8bd0eba9c04e90a7d8842086976e4d223c5af",
-    ),
-    "modulator": ("modulator_iter_160000.pth.tar", "8588055baf7d5ad8398d595d5518c6f030e3ff8dbb6007a7c1779776e11da28b"),
-    "decoder": ("decoder_iter_160000.pth.tar", "32e04a46b953fd9f94ec9e20f351511305a5260e000c18f9aef6570d5f1e23d9"),
+#: SHA-256 of the four trained modules, ``<part>_iter_160000.pth.tar`` (MIT licence, provenance in
+#: weights/microast/SOURCES.md). Kept here, not beside the files, so a swapped folder cannot vouch for itself.
+WEIGHT_HASHES = {
+    "content_encoder": "c8d895c0eec52507c157e102fab217c37f0c399ef3e168ef8b0b2677714660a4",
+    "style_encoder": "94f6b3fa386828692c20809a0af8bd0eba9c04e90a7d8842086976e4d223c5af",
+    "modulator": "8588055baf7d5ad8398d595d5518c6f030e3ff8dbb6007a7c1779776e11da28b",
+    "decoder": "32e04a46b953fd9f94ec9e20f351511305a5260e000c18f9aef6570d5f1e23d9",
 }
 #: A folder with the four files in place of the shipped copies (same names, same hashes).
 WEIGHTS_ENV = "FACESTYLE_MICROAST"
@@ -135,8 +128,7 @@ class _Dense(_Conv):
 
 
 class _Residual(nn.Module):
-    """Two 3×3 convs with a skip. The decoder's blocks were trained only with a filter modulation,
-    given as kernels folded by :meth:`fold`."""
+    """Two 3×3 convs with a skip; the decoder's blocks run with the kernels :meth:`fold` gives."""
 
     def __init__(self, channels: int = CHANNELS) -> None:
         super().__init__()
@@ -269,14 +261,8 @@ class MicroAST(nn.Module):
         return StyleSignal(mean1, std1, mean2, std2, weight1, bias1, weight2, bias2)
 
     @torch.inference_mode()
-    def forward(
-        self,
-        content: torch.Tensor,
-        signal: StyleSignal,
-        strength: float = 1.0,
-        *,
-        photo_signal: StyleSignal | None = None,
-    ) -> torch.Tensor:
+    def forward(self, content: torch.Tensor, signal: StyleSignal, strength: float = 1.0, *,
+                photo_signal: StyleSignal | None = None) -> torch.Tensor:
         """Paint ``content`` (1, 3, H, W) in [0, 1] with ``signal``: the same size, clipped to [0, 1].
 
         ``strength`` (0..1) mixes the painting's signal with the photo's own (``photo_signal``,
@@ -311,6 +297,11 @@ def weights_folder(override: str | os.PathLike | None = None) -> Path:
     return Path(str(resources.files("facestyle.fast").joinpath("weights", "microast")))
 
 
+def weights_file(part: str) -> str:
+    """The file name of one trained module, as the authors named it."""
+    return f"{part}_iter_160000.pth.tar"
+
+
 def load_state_dicts(folder: str | os.PathLike | None = None) -> dict[str, dict]:
     """The four state dicts, each file's SHA-256 checked before ``torch.load`` reads it.
 
@@ -319,8 +310,8 @@ def load_state_dicts(folder: str | os.PathLike | None = None) -> dict[str, dict]
     """
     folder = weights_folder(folder)
     state_dicts = {}
-    for part, (name, expected) in WEIGHT_FILES.items():
-        path = folder / name
+    for part, expected in WEIGHT_HASHES.items():
+        path = folder / weights_file(part)
         if not path.is_file():
             raise WeightsError(f"MicroAST {part} weights not found at '{path}'; expected a file with sha256 {expected}")
         digest = file_sha256(path)
@@ -336,9 +327,9 @@ def load_microast(
     """The verified network on ``device`` in eval mode, every key of every file loaded strictly.
 
     ``precision`` as in :func:`facestyle.features.encoder.compute_dtype`: ``auto`` runs bf16 on a
-    CPU with native bf16, where it takes about two thirds of the float32 time and the pictures
-    differ by about 3/255 on average, which does not show. Channels-last memory throughout, which
-    oneDNN's CPU kernels take without reordering (BENCHMARKS.md#fast-mode-adain).
+    CPU with native bf16, where a pass takes about 0.6 of the float32 time and the pictures differ
+    by about 3/255 on average, which does not show. Channels-last memory throughout, which oneDNN's
+    CPU kernels take without reordering (BENCHMARKS.md#fast-mode-adain).
     """
     if precision not in PRECISIONS:
         hint = did_you_mean(precision, PRECISIONS, otherwise=f"choose one of {', '.join(PRECISIONS)}")
@@ -357,15 +348,8 @@ def cached_microast(folder: str | None = None, device: str = "cpu", precision: s
     return load_microast(folder, device=device, precision=precision)
 
 
-def paint_microast(
-    photo: Image.Image,
-    paintings: Sequence[Image.Image],
-    *,
-    size: int = 512,
-    strength: float = 1.0,
-    blend: Sequence[float] | None = None,
-    model: MicroAST | None = None,
-) -> Image.Image:
+def paint_microast(photo: Image.Image, paintings: Sequence[Image.Image], *, size: int = 512, strength: float = 1.0,
+                   blend: Sequence[float] | None = None, model: MicroAST | None = None) -> Image.Image:
     """One MicroAST pass at long side ``size``: the photo painted in the (blended) paintings' style.
 
     For repeated previews keep each painting's :meth:`MicroAST.style_signal` and call the model
