@@ -19,8 +19,10 @@ from PIL import Image
 
 from facestyle.costs.objective import Objective, blend_weights, build_objective
 from facestyle.errors import OptionError
+from facestyle.faces.analysis import NO_FACE_NOTICE, analyse
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
 from facestyle.fast.adain import paint_adain
+from facestyle.fast.paint import paint_one_pass
 from facestyle.features.encoder import load_encoder, precision_notice
 from facestyle.features.vgg import VGG19Features
 from facestyle.image import color
@@ -34,7 +36,7 @@ from facestyle.image.io import (
 )
 from facestyle.optim.optimizers import make_optimizer
 from facestyle.optim.schedule import Scale, make_schedule, style_side, upscale_result
-from facestyle.settings import Settings, make_settings
+from facestyle.settings import ONE_PASS_METHODS, Settings, make_settings
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def stylize(
     recipe: str | None = None,
     objective: str | None = None,
     face_guide: FaceGuide | None = None,
+    fast_preview: bool = False,
     **options: Any,
 ) -> Result:
     """Paint ``content`` (a face photo) in the style of ``style`` (a painting).
@@ -120,6 +123,8 @@ def stylize(
         objective: ``"report"`` for the report's objective with facestyle's optimisation.
         face_guide: face analyses of the photo and painting at ``settings.size`` from
             :func:`facestyle.faces.guide.analyse_pair`, to skip analysing them again (benchmarks, studio).
+        fast_preview: for ``gatys``, first paint the picture with the ``fast`` method (a fraction of
+            a second) and report it as a step-0 :class:`Progress`, so a viewer has a picture at once.
 
     Returns:
         :class:`Result` with the PIL image (the size of the resized content photo) and the history.
@@ -144,16 +149,23 @@ def stylize(
         progress = _with_photo_colours(progress, photo)
     history: list[dict[str, float]] = []
     notes: tuple[str, ...] = ()
-    if settings.method == "adain":
-        image = paint_adain(content_image, style_images, settings, settings.size, device)
+    if settings.method in ONE_PASS_METHODS:
+        analysis = None
+        if settings.face_aware:
+            analysis = face_guide.content if face_guide is not None else analyse(photo)
+            notes = () if analysis.has_faces else (NO_FACE_NOTICE,)
+        painted = paint_one_pass(content_image, style_images, settings, device, photo=photo, analysis=analysis)
+        image = to_tensor(painted)
         if progress is not None:
             elapsed = time.perf_counter() - started
-            progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: to_pil(image)))
+            progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: painted))
     else:
         guide = face_guide
         if settings.face_aware and guide is None:
             guide = _analyse_faces(photo, style_images[0], settings)
         notes = guide.notes if guide is not None else ()
+        if fast_preview and progress is not None:
+            _report_fast_preview(content_image, style_images, settings, device, progress, photo, guide, started)
         slow = precision_notice(settings, device)
         notes = (*notes, slow) if slow else notes
         image, history = _optimise(content_image, style_images, settings, device, progress, started, guide)
@@ -173,6 +185,24 @@ def _analyse_faces(photo: Image.Image, painting: Image.Image, settings: Settings
     luminance-only run: the masks are geometry, and detection is surer in colour) and the first
     painting at the style size, which decides whether the style is a portrait."""
     return analyse_pair(photo, resize_long_side(painting, style_side(settings, settings.size)))
+
+
+def _report_fast_preview(
+    content_image: Image.Image,
+    style_images: list[Image.Image],
+    settings: Settings,
+    device: torch.device,
+    progress: ProgressCallback,
+    photo: Image.Image,
+    guide: FaceGuide | None,
+    started: float,
+) -> None:
+    """Paint with the ``fast`` method and report it as step 0 of the run that follows."""
+    fast = settings.replace(method="fast", strength=min(settings.strength, 1.0))
+    analysis = guide.content if guide is not None else None
+    painted = paint_one_pass(content_image, style_images, fast, device, photo=photo, analysis=analysis)
+    elapsed = time.perf_counter() - started
+    progress(Progress(0, settings.steps, {}, elapsed, photo.size, 0, lambda: painted))
 
 
 def _with_photo_colours(progress: ProgressCallback, photo: Image.Image) -> ProgressCallback:

@@ -18,14 +18,16 @@ from facestyle.option_specs import OptionSpec, check_choice, option, option_spec
 
 LayerWeights = tuple[tuple[str, float], ...]
 
-#: Style-layer weights λ^[ℓ] of the report's study (MISSION.md §3), keyed by preset name.
+#: Style-layer weights λ^[ℓ] of the report's study (docs/method.md#the-reports-presets), keyed by preset name.
 STYLE_LAYER_PRESETS: dict[str, LayerWeights] = {
     "deep": (("relu1_1", 0.0), ("relu2_1", 0.0), ("relu3_1", 0.1), ("relu4_1", 0.4), ("relu5_1", 0.5)),
     "balanced": (("relu1_1", 0.2), ("relu2_1", 0.2), ("relu3_1", 0.2), ("relu4_1", 0.2), ("relu5_1", 0.2)),
     "shallow": (("relu1_1", 0.5), ("relu2_1", 0.4), ("relu3_1", 0.1), ("relu4_1", 0.0), ("relu5_1", 0.0)),
 }
 
-METHODS = ("gatys", "adain")
+METHODS = ("gatys", "fast", "adain")
+#: The methods that paint in one network pass instead of optimising.
+ONE_PASS_METHODS = ("fast", "adain")
 OPTIMIZERS = ("lbfgs", "adam")
 INITS = ("content", "noise", "content+noise", "adain")
 UPSCALES = ("residual", "image")
@@ -54,24 +56,28 @@ class Settings:
     """All options of one stylisation. Defaults are facestyle's own choices (see docs/method.md).
 
     Objective fields: ``content_layer``, ``style_layers``, ``alpha``, ``beta``, ``tv_weight``,
-    and ``strength``, which scales β (gatys) or blends AdaIN features (adain).
+    and ``strength``, which scales β (gatys) or blends the photo with the painting's style in the
+    one-pass methods (fast, adain).
     Input fields: ``style_blend``, ``style_scale``, ``preserve_color``.
     Optimisation fields: ``optimizer``, ``steps``, ``lr``, ``init``, ``noise``, ``seed``.
     Each field's accepted values are declared beside it (see :func:`option`, :data:`OPTION_SPECS`).
     """
 
     method: str = option(
-        "gatys", choices=METHODS, help="gatys: optimise (best); adain: one pass in about a second (preview)"
+        "gatys", choices=METHODS,
+        help="gatys: optimise (best); fast: one MicroAST pass that keeps the face (preview, a fraction of a "
+        "second); adain: one AdaIN pass (about a second, more of the painting's texture)",
     )
     size: int = option(512, low=SIDE_RANGE[0], high=SIDE_RANGE[1], help="long side of the output in pixels")
     style_size: int | None = option(
         None, low=SIDE_RANGE[0], high=SIDE_RANGE[1], help="long side of the style image", default_text="same as size"
     )
-    #: gatys uses the style weight β·strength, so 2 doubles the style term whatever the size; adain
-    #: blends the photo's features (0) with the style's statistics (1), so nothing lies beyond 1.
+    #: gatys uses the style weight β·strength, so 2 doubles the style term whatever the size; the
+    #: one-pass methods blend the photo's own style signal (0) with the painting's (1), so nothing
+    #: lies beyond 1.
     strength: float = option(
-        1.0, low=0.0, high=MAX_STRENGTH, method_high={"adain": 1.0},
-        help="how much style: gatys multiplies β by it; adain blends 0 = photo .. 1 = style",
+        1.0, low=0.0, high=MAX_STRENGTH, method_high={"fast": 1.0, "adain": 1.0},
+        help="how much style: gatys multiplies β by it; fast and adain blend 0 = photo .. 1 = style",
     )
     #: Several style images: the weight of each one's Gram targets (normalised to sum 1);
     #: None = equal weights. ``"0.7,0.3"`` and lists are accepted.
@@ -163,7 +169,7 @@ class Settings:
 
     @property
     def style_weight(self) -> float:
-        """The β actually used in J: ``beta·strength`` for gatys (``strength`` is AdaIN's blend there)."""
+        """The β actually used in J: ``beta·strength`` for gatys (``strength`` is a blend in one pass)."""
         return self.beta * self.strength if self.method == "gatys" else self.beta
 
     @property

@@ -11,7 +11,7 @@ from facestyle.cli import main
 from facestyle.image.io import read_metadata
 from tests.cli.conftest import copy_inputs, run_cli
 
-METHODS = ("gatys", "adain")
+METHODS = ("gatys", "fast", "adain")
 BARS = {"bar": [], "quiet": ["--quiet"]}
 TINY = ["--size", "32", "--steps", "2", "--scales", "1"]
 

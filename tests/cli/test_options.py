@@ -32,7 +32,7 @@ def test_every_settings_flag_offers_what_validation_accepts():
 
 
 def test_help_shows_the_declared_range_and_default():
-    assert option_help(OPTION_SPECS["strength"]).endswith("(0..10; adain 0..1) [1]")
+    assert option_help(OPTION_SPECS["strength"]).endswith("(0..10; fast 0..1; adain 0..1) [1]")
     assert option_help(OPTION_SPECS["face_protect"]).endswith("(0..1) [1]")
     assert option_help(OPTION_SPECS["size"]).endswith("[512]")
     assert option_help(OPTION_SPECS["lr"]).endswith("[adam 0.02, lbfgs 1]")

@@ -10,15 +10,15 @@ import torch.nn.functional as F
 from PIL import Image
 
 from facestyle.errors import OptionError, WeightsError
-from facestyle.fast import microast
 from facestyle.fast.microast import (
     MicroAST,
     StyleSignal,
     load_microast,
-    load_state_dicts,
     paint_microast,
-    weights_folder,
 )
+from facestyle.features.weights import load_microast_state_dicts as load_state_dicts
+from facestyle.features.weights import microast_file
+from facestyle.features.weights import microast_folder as weights_folder
 from facestyle.image.io import to_tensor
 from tests.conftest import DATA, read_image
 
@@ -46,7 +46,7 @@ def test_every_key_of_every_file_loads_strictly(model):
 def test_a_corrupted_weights_file_raises_weights_error(tmp_path):
     folder = tmp_path / "microast"
     shutil.copytree(weights_folder(), folder)
-    target = folder / microast.weights_file("modulator")
+    target = folder / microast_file("modulator")
     target.chmod(0o644)
     data = bytearray(target.read_bytes())
     data[-1] ^= 0xFF

@@ -96,7 +96,7 @@ def test_custom_layer_and_strength_cells_are_labelled_by_what_they_vary():
     assert (half.key, half.label, half.detail) == ("strength-0.5", "strength 0.5", "β·strength = 20")
     assert double.detail == "β·strength = 80"
     (adain,) = make_cells(make_settings(method="adain"), strengths=[0.5])
-    assert adain.detail == "AdaIN blend"
+    assert adain.detail == "adain blend"
 
 
 def test_repeated_settings_are_marked_on_the_later_cell():

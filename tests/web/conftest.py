@@ -81,7 +81,7 @@ class SlowEngine:
         for step in range(1, self.steps + 1):
             time.sleep(self.step_seconds)
             progress(Progress(step, self.steps, {"total": 1.0 / step}, 0.0, image.size, step, lambda: image))
-        settings = make_settings(**{k: v for k, v in options.items() if k != "progress"})
+        settings = make_settings(**{k: v for k, v in options.items() if k not in ("progress", "fast_preview")})
         return Result(image=image, history=[], settings=settings, seconds=0.0, device=str(options.get("device")))
 
 

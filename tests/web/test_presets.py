@@ -17,8 +17,8 @@ def config(tmp_path):
     return StudioConfig(data_dir=tmp_path)
 
 
-def test_fast_is_the_one_pass_adain_mode():
-    assert presets.quality_options("fast") == {"method": "adain", "size": 512}
+def test_fast_is_the_one_pass_microast_mode():
+    assert presets.quality_options("fast") == {"method": "fast", "size": 512}
 
 
 def test_best_is_the_engines_own_defaults_and_unknown_qualities_get_a_hint():
@@ -95,4 +95,4 @@ def test_controls_take_their_choices_and_ranges_from_the_declared_specs():
     strength = controls["strength"]
     assert (strength.minimum, strength.maximum, strength.step) == (0.0, 1.0, 0.05)
     assert OPTION_SPECS["strength"].high_for(["gatys"]) == 10.0
-    assert presets.describe()["methods"] == list(OPTION_SPECS["method"].choices) == ["gatys", "adain"]
+    assert presets.describe()["methods"] == list(OPTION_SPECS["method"].choices) == ["gatys", "fast", "adain"]

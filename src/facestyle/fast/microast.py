@@ -19,8 +19,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from importlib import resources
-from pathlib import Path
 from typing import Callable, Sequence
 
 import torch
@@ -28,22 +26,12 @@ from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 
-from facestyle.errors import OptionError, WeightsError, did_you_mean
+from facestyle.errors import OptionError, did_you_mean
 from facestyle.features.encoder import compute_dtype
-from facestyle.files import file_sha256
+from facestyle.features.weights import load_microast_state_dicts
 from facestyle.image.io import resize_long_side, to_pil, to_tensor
 from facestyle.settings import PRECISIONS
 
-#: SHA-256 of the four trained modules, ``<part>_iter_160000.pth.tar`` (MIT licence, provenance in
-#: weights/microast/SOURCES.md). Kept here, not beside the files, so a swapped folder cannot vouch for itself.
-WEIGHT_HASHES = {
-    "content_encoder": "c8d895c0eec52507c157e102fab217c37f0c399ef3e168ef8b0b2677714660a4",
-    "style_encoder": "94f6b3fa386828692c20809a0af8bd0eba9c04e90a7d8842086976e4d223c5af",
-    "modulator": "8588055baf7d5ad8398d595d5518c6f030e3ff8dbb6007a7c1779776e11da28b",
-    "decoder": "32e04a46b953fd9f94ec9e20f351511305a5260e000c18f9aef6570d5f1e23d9",
-}
-#: A folder with the four files in place of the shipped copies (same names, same hashes).
-WEIGHTS_ENV = "FACESTYLE_MICROAST"
 #: Long side of the images a style signal is measured on (the painting, and the photo for
 #: ``strength`` < 1). The signal is channel statistics pooled over the whole image, so it barely
 #: depends on the side (256 to 1024 px paint alike); 256 px costs a quarter of 512 px and is the crop
@@ -289,38 +277,6 @@ class MicroAST(nn.Module):
         return image.to(self.dtype).contiguous(memory_format=torch.channels_last)
 
 
-def weights_folder(override: str | os.PathLike | None = None) -> Path:
-    """Where the four weight files are: ``override``, else ``$FACESTYLE_MICROAST``, else the shipped copies."""
-    chosen = override or os.environ.get(WEIGHTS_ENV)
-    if chosen:
-        return Path(chosen)
-    return Path(str(resources.files("facestyle.fast").joinpath("weights", "microast")))
-
-
-def weights_file(part: str) -> str:
-    """The file name of one trained module, as the authors named it."""
-    return f"{part}_iter_160000.pth.tar"
-
-
-def load_state_dicts(folder: str | os.PathLike | None = None) -> dict[str, dict]:
-    """The four state dicts, each file's SHA-256 checked before ``torch.load`` reads it.
-
-    Raises:
-        WeightsError: a file is missing or is not the expected one.
-    """
-    folder = weights_folder(folder)
-    state_dicts = {}
-    for part, expected in WEIGHT_HASHES.items():
-        path = folder / weights_file(part)
-        if not path.is_file():
-            raise WeightsError(f"MicroAST {part} weights not found at '{path}'; expected a file with sha256 {expected}")
-        digest = file_sha256(path)
-        if digest != expected:
-            raise WeightsError(f"MicroAST {part} weights at '{path}' have sha256 {digest[:12]}…, expected {expected}")
-        state_dicts[part] = torch.load(path, map_location="cpu", weights_only=True)
-    return state_dicts
-
-
 def load_microast(
     folder: str | os.PathLike | None = None, *, device: torch.device | str = "cpu", precision: str = "auto"
 ) -> MicroAST:
@@ -335,7 +291,7 @@ def load_microast(
         hint = did_you_mean(precision, PRECISIONS, otherwise=f"choose one of {', '.join(PRECISIONS)}")
         raise OptionError(f"unknown precision {precision!r}; {hint}")
     model = MicroAST()
-    for part, state_dict in load_state_dicts(folder).items():
+    for part, state_dict in load_microast_state_dicts(folder).items():
         getattr(model, part).load_state_dict(state_dict, strict=True)
     device = torch.device(device)
     dtype = compute_dtype(precision, device) or torch.float32

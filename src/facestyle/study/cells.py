@@ -133,7 +133,7 @@ def make_cells(
     if not (layers or ratios or strengths):
         raise OptionError("no study given; use --layers, --ratios and/or --strengths")
     if base.method != "gatys" and (layers or ratios):
-        raise OptionError("method adain ignores style layers and α:β; use method gatys for --layers and --ratios")
+        raise OptionError(f"method {base.method} ignores style layers and α:β; use method gatys for --layers and --ratios")
     cells = [_layers_cell(base, name, weights) for name, weights in layers]
     cells += [_ratio_cell(base, alpha, beta) for alpha, beta in ratios]
     cells += [_strength_cell(base, strength) for strength in strengths]
@@ -169,7 +169,7 @@ def _strength_cell(base: Settings, strength: float) -> Cell:
         key=f"strength-{number_text(strength)}",
         study="strengths",
         label=f"strength {number_text(strength)}",
-        detail=f"β·strength = {number_text(settings.style_weight)}" if base.method == "gatys" else "AdaIN blend",
+        detail=f"β·strength = {number_text(settings.style_weight)}" if base.method == "gatys" else f"{base.method} blend",
         settings=settings,
     )
 

@@ -19,10 +19,10 @@ from facestyle.option_specs import OptionSpec
 from facestyle.settings import OPTION_SPECS, Settings, make_settings
 from facestyle.web.config import StudioConfig
 
-#: The studio's qualities as Settings overrides: "fast" is the one-pass AdaIN mode, "best" the
-#: engine's own defaults.
+#: The studio's qualities as Settings overrides: "fast" is the one-pass MicroAST mode with the face
+#: step, "best" the engine's own defaults. "balanced" and "best" show the fast picture first.
 QUALITY_PRESETS: dict[str, dict[str, Any]] = {
-    "fast": {"method": "adain", "size": 512},
+    "fast": {"method": "fast", "size": 512},
     "balanced": {"method": "gatys", "size": 384, "steps": 120},
     "best": {"method": "gatys", "size": Settings.size, "steps": Settings.steps},
 }
@@ -35,7 +35,7 @@ BASIC_OPTIONS = ("method", "size", "steps", "seed")
 #: the field affects; empty for all). A range control's top is the one valid for all those methods.
 EXTRA_CONTROLS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "strength": ("Strength", "how much of the painting to apply (0 = the photo)", ()),
-    "face_aware": ("Face-aware", "find the face and keep its features close to the photo", ("gatys",)),
+    "face_aware": ("Face-aware", "find the face and keep its features close to the photo", ("gatys", "fast", "adain")),
     "face_protect": ("Face protection", "keep eyes, brows, lips and the face outline closer to the photo", ("gatys",)),
     "preserve_color": ("Colours", "keep the photo's own colours", ()),
 }

@@ -119,6 +119,7 @@ class Worker:
                 style,
                 progress=reporter,
                 device=self.device,
+                fast_preview=True,  # a picture within a second, painted over as the optimisation runs
                 **job.options,
             )
         except ServerStopping:

@@ -47,7 +47,7 @@ async function api(path, init) {
 function formatBytes(count) { return `${(count / (1024 * 1024)).toFixed(0)} MB`; }
 
 function describeQuality(options) {
-  if (options.method === "adain") return "One quick pass: seconds, not minutes.";
+  if (options.method === "fast" || options.method === "adain") return "One quick pass: a second, not minutes.";
   return `${options.size} px, ${options.steps} steps.`;
 }
 
@@ -163,7 +163,7 @@ function chooseQuality(name) {
   $("opt-steps").placeholder = preset.steps || "preset";
   $("opt-size").max = state.options.limits.max_size;
   $("opt-steps").max = state.options.limits.max_steps;
-  // A control that only some methods use (AdaIN's strength) shows only for those.
+  // A control that only some methods use (face protection for gatys) shows only for those.
   for (const node of $("controls").querySelectorAll("[data-methods]")) {
     const methods = node.dataset.methods.split(",").filter(Boolean);
     show(node, methods.length === 0 || methods.includes(preset.method));

@@ -1,0 +1,62 @@
+"""The one-pass methods as runs use them: fast (MicroAST and the face step) and adain."""
+
+import numpy as np
+import pytest
+
+import facestyle
+from facestyle.errors import OptionError
+from facestyle.faces.types import NO_FACE_NOTICE
+from facestyle.fast import paint
+from tests.conftest import DATA
+
+PORTRAIT = DATA / "face_koch_256.jpg"
+PAINTING = DATA / "style_vermeer_256.jpg"
+
+
+def _pixels(image):
+    return np.asarray(image.convert("RGB"), dtype=np.int16)
+
+
+def test_fast_keeps_the_photos_size_and_puts_the_face_detail_back():
+    aware = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=128)
+    plain = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=128, face_aware=False)
+    assert aware.image.size == plain.image.size and max(aware.image.size) == 128
+    assert aware.notes == () and aware.history == []
+    differs = np.abs(_pixels(aware.image) - _pixels(plain.image)).max(axis=2) > 0
+    # The face step changes the face features only: a small part of the picture, not nothing.
+    assert 0.001 < differs.mean() < 0.3
+
+
+def test_fast_on_a_faceless_photo_says_so_and_still_paints(style_path):
+    result = facestyle.stylize(style_path, PAINTING, method="fast", size=64)
+    assert result.notes == (NO_FACE_NOTICE,) and max(result.image.size) == 64
+
+
+def test_one_pass_strength_stops_at_one():
+    with pytest.raises(OptionError, match="between 0 and 1 for method fast"):
+        facestyle.stylize(PORTRAIT, PAINTING, method="fast", strength=2.0, size=64)
+    photo_like = facestyle.stylize(PORTRAIT, PAINTING, method="fast", strength=0.0, size=64, face_aware=False)
+    painted = facestyle.stylize(PORTRAIT, PAINTING, method="fast", strength=1.0, size=64, face_aware=False)
+    photo = facestyle.stylize(PORTRAIT, PAINTING, method="fast", strength=0.0, size=64, face_aware=False,
+                              preserve_color="luminance")
+    assert not np.array_equal(_pixels(photo_like.image), _pixels(painted.image))
+    assert photo.image.size == painted.image.size
+
+
+def test_a_paintings_style_signal_is_measured_once(monkeypatch):
+    paint._signals.clear()
+    measured = []
+    model = paint.cached_microast(None, "cpu", "auto")
+    real = type(model).style_signal
+    monkeypatch.setattr(type(model), "style_signal", lambda self, image: measured.append(1) or real(self, image))
+    first = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=64, face_aware=False)
+    again = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=64, face_aware=False)
+    assert len(measured) == 1
+    assert np.array_equal(_pixels(first.image), _pixels(again.image))
+
+
+def test_a_gatys_run_can_report_the_fast_picture_first():
+    events = []
+    facestyle.stylize(PORTRAIT, PAINTING, size=48, steps=2, scales=1, fast_preview=True, progress=events.append)
+    assert [event.step for event in events] == [0, 1, 2]
+    assert events[0].costs == {} and events[0].image().size == events[-1].image().size
