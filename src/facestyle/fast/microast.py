@@ -11,7 +11,7 @@ with no normalisation; every conv pads by reflection, as the weights were traine
 
 Everything a painting contributes is 8 vectors of 64 numbers (:class:`StyleSignal`), computed once
 per painting and reused for any photo. A few rewrites (folded modulation, blocked and dense convs)
-make the CPU pass faster with the same result up to float rounding (BENCHMARKS.md#fast-mode-adain).
+make the CPU pass faster with the same result up to float rounding (BENCHMARKS.md#fast-mode).
 """
 
 from __future__ import annotations
@@ -285,7 +285,7 @@ def load_microast(
     ``precision`` as in :func:`facestyle.features.encoder.compute_dtype`: ``auto`` runs bf16 on a
     CPU with native bf16, where a pass takes about 0.6 of the float32 time and the pictures differ
     by about 3/255 on average, which does not show. Channels-last memory throughout, which oneDNN's
-    CPU kernels take without reordering (BENCHMARKS.md#fast-mode-adain).
+    CPU kernels take without reordering (BENCHMARKS.md#fast-mode).
     """
     if precision not in PRECISIONS:
         hint = did_you_mean(precision, PRECISIONS, otherwise=f"choose one of {', '.join(PRECISIONS)}")
