@@ -1,10 +1,11 @@
 """The stylisation engine: images in, a stylised image and its cost history out.
 
-The data flow reads top to bottom in :func:`stylize`: load and resize the images, build the VGG
-encoder, compute the targets, initialise G, optimise, return the image. The engine never prints,
-never owns a progress bar and never writes files; it reports through a ``progress`` callback that
-receives a :class:`Progress` event after every step, and the CLI and web layers decide what to
-show or save.
+The data flow reads top to bottom: :func:`stylize` loads and resizes the images and analyses the
+faces once; a one-pass method (``fast``, ``adain``) paints in :mod:`facestyle.fast`; ``gatys``
+goes scale by scale (:func:`_optimise`): the images at that size, the face stage's masks at that
+size, the VGG targets and J built from them, G started from the coarser result, then the
+optimiser's steps. The engine never prints, never owns a progress bar and never writes files; it
+reports through a ``progress`` callback (:mod:`facestyle.events`).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from PIL import Image
 
 from facestyle.costs.objective import Objective, blend_weights, build_objective
 from facestyle.errors import OptionError
+from facestyle.events import Progress, ProgressCallback, Result
 from facestyle.faces.analysis import NO_FACE_NOTICE, analyse
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
 from facestyle.fast.adain import paint_adain
@@ -37,54 +39,6 @@ from facestyle.image.io import (
 from facestyle.optim.optimizers import make_optimizer
 from facestyle.optim.schedule import Scale, make_schedule, style_side, upscale_result
 from facestyle.settings import ONE_PASS_METHODS, Settings, make_settings
-
-
-@dataclass(frozen=True)
-class Progress:
-    """One finished optimisation step.
-
-    ``costs`` are floats keyed like the objective's terms (``total``, ``content``, ``style``,
-    ``style.relu1_1``…). ``image()`` renders the current G as a PIL image when a caller wants one
-    (it copies from the device, so call it only when needed).
-    """
-
-    step: int
-    total_steps: int
-    costs: dict[str, float]
-    elapsed: float
-    size: tuple[int, int]
-    evaluations: int
-    _render: Callable[[], Image.Image] = field(repr=False, compare=False)
-    scale: int = 0
-    scales: int = 1
-
-    def image(self) -> Image.Image:
-        return self._render()
-
-
-ProgressCallback = Callable[[Progress], Any]
-
-@dataclass
-class Result:
-    """A finished stylisation: the image (the content photo's aspect ratio), costs per step, settings."""
-
-    image: Image.Image
-    history: list[dict[str, float]]
-    settings: Settings
-    seconds: float
-    device: str
-    #: Things the user should be told once, e.g. that no face was found.
-    notes: tuple[str, ...] = ()
-
-    @property
-    def final_costs(self) -> dict[str, float]:
-        return {k: v for k, v in self.history[-1].items() if k not in ("step", "seconds")} if self.history else {}
-
-    def metadata(self) -> dict[str, Any]:
-        """What is embedded in a saved output: the settings plus facestyle's version."""
-        from facestyle import __version__
-
-        return {"facestyle": __version__, "settings": self.settings.to_dict()}
 
 
 def resolve_device(name: str) -> torch.device:
