@@ -285,7 +285,7 @@ def test_page_and_api_docs_are_served_locally(client):
     assert page.status_code == 200 and "facestyle" in page.text
     assert "http://" not in page.text and "https://" not in page.text  # no CDN
     assert "default-src 'self'" in page.headers["content-security-policy"]
-    for asset in ("/static/app.js", "/static/style.css", "/static/icon.svg"):
+    for asset in ("/static/app.js", "/static/history.js", "/static/style.css", "/static/icon.svg"):
         body = client.get(asset)
         assert body.status_code == 200 and "https://" not in body.text, asset
     docs = client.get("/docs")

@@ -1,8 +1,9 @@
 """End to end in a real headless browser: Debian's chromium driven by Playwright.
 
 Uploads a bundled face, picks a gallery painting, watches a long run paint and cancels it, then
-runs the fast quality to the end, waits for the result image, and saves screenshots at a laptop and a phone width (to ``$FACESTYLE_SCREENSHOTS`` when set,
-else the test's tmp folder). CI installs chromium and playwright (scripts/setup.sh); elsewhere the
+runs the fast quality to the end, waits for the result image, moves the Strength slider to paint it
+again from the stored photo (no upload), and saves screenshots at a laptop and a phone width (to
+``$FACESTYLE_SCREENSHOTS`` when set, else the test's tmp folder). CI installs chromium and playwright (scripts/setup.sh); elsewhere the
 test is skipped when either is missing.
 """
 
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -32,6 +35,21 @@ CHROMIUM_FLAGS = [
 ]
 # A "fast" run is one network pass; other qualities are shrunk here, for two busy CPU cores.
 RUN_SIZE, RUN_STEPS = "160", "12"
+
+
+# A drag of the Strength slider: three moves within the debounce time, so one job should start.
+# Also notes whether the portrait ever went blank meanwhile (a re-render swaps it in place).
+DRAG_STRENGTH = """() => {
+  window.stageWentBlank = false;
+  const image = document.getElementById("stage-image");
+  new MutationObserver(() => { if (image.hidden) window.stageWentBlank = true; })
+    .observe(image, { attributes: true, attributeFilter: ["hidden"] });
+  const slider = document.getElementById("ctl-strength");
+  for (const value of ["0.6", "0.45", "0.3"]) {
+    slider.value = value;
+    slider.dispatchEvent(new Event("input"));
+  }
+}"""
 
 
 # Holds the server's answers while a render of an older history is in flight, remembers the
@@ -73,6 +91,34 @@ def screenshots(tmp_path: Path) -> Path:
     folder = Path(os.environ.get("FACESTYLE_SCREENSHOTS") or tmp_path / "screenshots")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
+
+
+def _re_render_with_the_strength_slider(page, url: str, screenshots: Path) -> None:
+    """A finished fast portrait is painted again at the slider's strength, in place, without an upload."""
+    first = page.evaluate("state.job.id")
+    posts: list[str] = []
+    page.on("request", lambda r: r.method == "POST" and r.url.endswith("/api/jobs") and posts.append(r.post_data or ""))
+    page.evaluate(DRAG_STRENGTH)
+    page.wait_for_function(f"() => state.job.id !== '{first}' && state.job.status === 'done'", timeout=120_000)
+    page.wait_for_function(
+        "() => { const i = document.getElementById('stage-image');"
+        " return i.complete && i.naturalWidth > 0 && i.src.includes(`${state.job.id}/result`); }"
+    )
+    assert len(posts) == 1, posts
+    assert f'name="from_job"\r\n\r\n{first}' in posts[0] and 'name="strength"\r\n\r\n0.3' in posts[0]
+    assert 'name="content"' not in posts[0] and "filename=" not in posts[0]
+    assert page.evaluate("state.job.options.strength") == 0.3
+    assert not page.evaluate("window.stageWentBlank")
+    assert page.inner_text("#status-text").startswith("Done in")
+    # The re-render takes the first portrait's place in the history, and the first job is deleted.
+    page.wait_for_function("() => document.querySelector('#history li')?.dataset.job === state.job.id")
+    assert page.locator("#history li").count() == 1
+    with pytest.raises(urllib.error.HTTPError) as gone:
+        urllib.request.urlopen(f"{url}/api/jobs/{first}", timeout=10)
+    gone.value.close()
+    assert gone.value.code == 404
+    page.evaluate("window.scrollTo(0, 0)")
+    page.screenshot(path=str(screenshots / "studio-rerender.png"), full_page=True)
 
 
 def test_paint_a_bundled_face_in_the_browser(live_server, screenshots, tmp_path):
@@ -127,6 +173,7 @@ def test_paint_a_bundled_face_in_the_browser(live_server, screenshots, tmp_path)
             assert page.locator("#history li").count() == 1
             page.evaluate("window.scrollTo(0, 0)")  # the portrait panel is sticky: show it in place
             page.screenshot(path=str(screenshots / "studio-1280.png"), full_page=True)
+            _re_render_with_the_strength_slider(page, server.url, screenshots)
 
             # A phone's width: one column, nothing overflows sideways.
             page.set_viewport_size({"width": 390, "height": 844})

@@ -32,3 +32,24 @@ def test_folders_are_private_and_writes_are_atomic(tmp_path):
     files.remove(job_id)
     assert not folder.exists()
     assert not files.write_atomic(job_id, "preview.jpg", b"abc")  # the job was deleted meanwhile
+
+
+@pytest.mark.parametrize("links", [True, False], ids=["hard link", "copy"])
+def test_a_shared_input_outlives_the_job_it_came_from(tmp_path, monkeypatch, links):
+    files = JobFiles(tmp_path / "jobs")
+    first, second = new_job_id(), new_job_id()
+    for job_id in (first, second):
+        files.create(job_id)
+    files.write_atomic(first, JobFiles.CONTENT, b"photo")
+    if not links:  # a file system without hard links: the file is copied instead
+        def refuse(*args, **kwargs):
+            raise OSError(18, "Invalid cross-device link")
+
+        monkeypatch.setattr("facestyle.web.files.os.link", refuse)
+    files.share(first, second, JobFiles.CONTENT)
+    shared = files.path(second, JobFiles.CONTENT)
+    assert (shared.stat().st_nlink == 2) is links
+    files.remove(first)
+    assert shared.read_bytes() == b"photo"
+    with pytest.raises(FileNotFoundError):
+        files.share(first, second, JobFiles.STYLE)  # the source has gone

@@ -54,6 +54,22 @@ class JobFiles:
     def remove(self, job_id: str) -> None:
         shutil.rmtree(self.folder(job_id), ignore_errors=True)
 
+    def share(self, source_id: str, job_id: str, name: str) -> None:
+        """Give ``job_id`` its own entry for ``source_id``'s file ``name``: a hard link, else a copy.
+
+        Deleting either job then removes only its own entry, so each keeps its inputs for as long as
+        it lives. A link is safe because stored files are never changed in place (see
+        :meth:`write_atomic`). Raises FileNotFoundError when the source file has gone.
+        """
+        source, target = self.path(source_id, name), self.path(job_id, name)
+        try:
+            os.link(source, target)
+        except FileNotFoundError:
+            raise
+        except OSError:  # a file system without hard links
+            if not self.write_atomic(job_id, name, source.read_bytes()):
+                raise FileNotFoundError(target) from None
+
     def job_ids_on_disk(self) -> list[str]:
         """Ids of the job folders present, to find folders no job row points to any more."""
         return [entry.name for entry in self.root.iterdir() if entry.is_dir() and is_job_id(entry.name)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 from PIL import Image
 
@@ -112,14 +112,77 @@ class Studio:
         """
         if (style is None) == (style_id is None):
             raise ValueError("give exactly one of style and style_id")
-        self.ensure_capacity()
-        job_id = new_job_id()
-        self.files.create(job_id)
-        try:
+
+        def write_inputs(job_id: str) -> None:
             long_side = self.config.max_size
             self.files.write_atomic(job_id, JobFiles.CONTENT, clean_png(content, long_side=long_side))
             if style is not None:
                 self.files.write_atomic(job_id, JobFiles.STYLE, clean_png(style, long_side=long_side))
+
+        return self._queue(write_inputs, quality=quality, options=options, style_id=style_id)
+
+    def submit_from(
+        self,
+        source_id: str,
+        *,
+        quality: str,
+        options: dict[str, Any],
+        style: Image.Image | None = None,
+        style_id: str | None = None,
+    ) -> Job:
+        """Queue a job on an earlier job's photo, and on its painting unless ``style`` or ``style_id`` is given.
+
+        The inputs are shared into the new job's own folder (:meth:`JobFiles.share`), so either job
+        may be deleted or expire without the other losing them; the new job's retention counts from
+        its own creation.
+
+        Raises:
+            NotFound: the earlier job is unknown, deleted or expired (also while this runs).
+            Busy: ``queue_limit`` jobs are already waiting.
+        """
+        if style is not None and style_id is not None:
+            raise ValueError("give at most one of style and style_id")
+        source = self.reusable_job(source_id)
+        shared = [JobFiles.CONTENT]
+        if style is None and style_id is None:
+            style_id = source.style_id
+            if style_id is None:
+                shared.append(JobFiles.STYLE)
+
+        def write_inputs(job_id: str) -> None:
+            for name in shared:
+                self.files.share(source.id, job_id, name)
+            if style is not None:
+                self.files.write_atomic(job_id, JobFiles.STYLE, clean_png(style, long_side=self.config.max_size))
+
+        try:
+            return self._queue(write_inputs, quality=quality, options=options, style_id=style_id)
+        except FileNotFoundError:
+            raise self._gone_source() from None
+
+    def reusable_job(self, job_id: str) -> Job:
+        """The job whose inputs a new job may reuse: one that exists and is within its retention.
+
+        A job past its retention that the janitor has not swept yet counts as expired, so reusing
+        it cannot keep a photo beyond the time its owner was promised.
+
+        Raises:
+            NotFound: unknown, deleted, expired or malformed id.
+        """
+        job = self.store.get(job_id) if is_job_id(job_id) else None
+        if job is None or job.created < time.time() - self.config.retention_seconds:
+            raise self._gone_source()
+        return job
+
+    def _queue(
+        self, write_inputs: Callable[[str], None], *, quality: str, options: dict[str, Any], style_id: str | None
+    ) -> Job:
+        """Make a new job folder, let ``write_inputs`` fill it, then add the row; no folder is left on failure."""
+        self.ensure_capacity()
+        job_id = new_job_id()
+        self.files.create(job_id)
+        try:
+            write_inputs(job_id)
             job = self.store.add(
                 job_id, quality=quality, options=options, style_id=style_id, limit=self.config.queue_limit
             )
@@ -188,6 +251,12 @@ class Studio:
             if folder.exists() and time.time() - folder.stat().st_mtime > 60:
                 self.files.remove(job_id)
         return len(expired)
+
+    def _gone_source(self) -> NotFound:
+        return NotFound(
+            "from_job names no job here; it may have been deleted or expired "
+            f"(jobs are kept {self.config.retention_hours:g} h); upload the photo again"
+        )
 
     def _busy(self) -> Busy:
         return Busy(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,7 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from facestyle.web import presets
-from facestyle.web.errors import ApiError, Conflict, NotFound, UnsupportedMedia
+from facestyle.web.errors import (
+    ApiError,
+    Conflict,
+    NotFound,
+    Unprocessable,
+    UnsupportedMedia,
+)
 from facestyle.web.files import JobFiles
 from facestyle.web.routes.common import ERRORS, StudioDep, view
 from facestyle.web.routes.styles import find_painting
@@ -19,8 +26,8 @@ from facestyle.web.store import DONE
 from facestyle.web.studio import Studio
 from facestyle.web.uploads import check_declared_type, read_limited, sniff_image
 
-#: Multipart fields that are not stylisation options.
-FILE_FIELDS = ("content", "style", "style_id")
+#: Multipart fields that name the job's inputs rather than stylisation options.
+INPUT_FIELDS = ("content", "style", "style_id", "from_job")
 
 #: The job form for the OpenAPI page: the route reads the form itself, so FastAPI cannot infer it.
 JOB_FORM = {
@@ -30,9 +37,11 @@ JOB_FORM = {
             "multipart/form-data": {
                 "schema": {
                     "type": "object",
-                    "required": ["content"],
                     "properties": {
-                        "content": {"type": "string", "format": "binary", "description": "the face photo"},
+                        "content": {"type": "string", "format": "binary",
+                                    "description": "the face photo (or use from_job)"},
+                        "from_job": {"type": "string", "description": "reuse this earlier job's photo, and its "
+                                     "painting unless style or style_id is sent; instead of content"},
                         "style": {"type": "string", "format": "binary", "description": "a painting (or use style_id)"},
                         "style_id": {"type": "string", "description": "a gallery slug from GET /api/styles"},
                         "quality": {"type": "string", "enum": list(presets.QUALITY_PRESETS),
@@ -59,29 +68,30 @@ router = APIRouter(tags=["jobs"], responses=ERRORS)
 async def create_job(request: Request, studio: StudioDep) -> JSONResponse:
     """Queue a portrait: multipart `content` (the photo) and `style` (a file) or `style_id`.
 
+    `from_job=<id>` instead of `content` reuses an earlier job's photo, and its painting unless
+    `style` or `style_id` is sent: no upload, for a re-render with other options.
     Options: `quality` (fast, balanced, best), and overrides such as `method`, `size`,
     `steps`, `seed` and the extra controls of `GET /api/options`. Answers 202 with the job;
-    503 with `{"error": "busy"}` when the queue is full.
+    404 when `from_job` is unknown or expired; 503 with `{"error": "busy"}` when the queue is full.
     """
     declared = (request.headers.get("content-type") or "").split(";")[0].strip().lower()
     if declared != "multipart/form-data":
         raise UnsupportedMedia("send the job as multipart/form-data (e.g. curl -F content=@photo.jpg ...)")
     form = await request.form(max_files=2, max_fields=32, max_part_size=64 * 1024)
     try:
-        content_part, style_part, style_id, fields = _split_form(form)
+        inputs, fields = _split_form(form)
+        if inputs.from_job is not None:
+            studio.reusable_job(inputs.from_job)  # 404 before any decoding
         quality, options = presets.parse_options(fields, studio.config)
-        painting = find_painting(style_id, status=422) if style_id is not None else None
+        painting = find_painting(inputs.style_id, status=422) if inputs.style_id is not None else None
         studio.ensure_capacity()
-        content = await _read_image(content_part, "photo", studio)
-        style = await _read_image(style_part, "style image", studio) if style_part is not None else None
-        job = await run_in_threadpool(
-            studio.submit,
-            content,
-            quality=quality,
-            options=options,
-            style=style,
-            style_id=painting.id if painting else None,
-        )
+        content = await _read_image(inputs.content, "photo", studio) if inputs.content is not None else None
+        style = await _read_image(inputs.style, "style image", studio) if inputs.style is not None else None
+        chosen = {"quality": quality, "options": options, "style": style, "style_id": painting.id if painting else None}
+        if content is None:  # _split_form made sure that from_job is given instead
+            job = await run_in_threadpool(studio.submit_from, inputs.from_job, **chosen)
+        else:
+            job = await run_in_threadpool(studio.submit, content, **chosen)
     finally:
         await form.close()
     return JSONResponse(view(studio, job), status_code=202, headers={"Location": f"/api/jobs/{job.id}"})
@@ -135,29 +145,57 @@ def delete_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
     return {"id": job_id, "deleted": True}
 
 
-def _split_form(form: Any) -> tuple[UploadFile, UploadFile | None, str | None, dict[str, str]]:
-    """Pick the photo, the style (file or gallery id) and the option fields out of the form."""
-    content = form.get("content")
-    if not isinstance(content, UploadFile):
-        raise ApiError("send the face photo as a file field named 'content' (curl -F content=@photo.jpg)")
-    style = form.get("style")
-    if isinstance(style, UploadFile) and not style.filename and not style.size:
-        style = None  # An empty file input of an HTML form.
+@dataclass(frozen=True)
+class _Inputs:
+    """The images a job form names: a photo upload or an earlier job, and a painting (file or gallery id)."""
+
+    content: UploadFile | None
+    from_job: str | None
+    style: UploadFile | None
+    style_id: str | None
+
+
+def _split_form(form: Any) -> tuple[_Inputs, dict[str, str]]:
+    """Pick the photo (or earlier job), the style (file or gallery id) and the option fields out of the form."""
+    content = _file_field(form, "content")
+    if content is not None and not isinstance(content, UploadFile):
+        raise ApiError("'content' must be the photo file (curl -F content=@photo.jpg)")
+    from_job = form.get("from_job") or None
+    if from_job is not None and not isinstance(from_job, str):
+        raise ApiError("'from_job' must be the id of an earlier job, not a file")
+    if from_job is not None and content is not None:
+        raise Unprocessable("send either a 'content' photo or 'from_job', not both")
+    if from_job is None and content is None:
+        raise ApiError(
+            "send the face photo as a file field named 'content' (curl -F content=@photo.jpg), "
+            "or from_job=<id> to reuse an earlier job's"
+        )
+    style = _file_field(form, "style")
     if style is not None and not isinstance(style, UploadFile):
         raise ApiError("'style' must be a file; to use a gallery painting send style_id instead")
     style_id = form.get("style_id") or None
     if style_id is not None and not isinstance(style_id, str):
         raise ApiError("'style_id' must be a gallery slug such as starry-night, not a file")
-    if (style is None) == (style_id is None):
+    if style is not None and style_id is not None:
+        raise ApiError("send only one of 'style' (a painting file) or 'style_id' (see GET /api/styles)")
+    if from_job is None and style is None and style_id is None:
         raise ApiError("send exactly one of 'style' (a painting file) or 'style_id' (see GET /api/styles)")
     fields: dict[str, str] = {}
     for name, value in form.multi_items():
-        if name in FILE_FIELDS:
+        if name in INPUT_FIELDS:
             continue
         if isinstance(value, UploadFile):
             raise ApiError(f"'{name}' must be a plain value, not a file")
         fields[name] = value
-    return content, style, style_id, fields
+    return _Inputs(content, from_job, style, style_id), fields
+
+
+def _file_field(form: Any, name: str) -> Any:
+    """The form's field ``name``; None when absent or an HTML form's empty file input."""
+    value = form.get(name)
+    if isinstance(value, UploadFile) and not value.filename and not value.size:
+        return None
+    return value
 
 
 async def _read_image(part: UploadFile, what: str, studio: Studio) -> Any:

@@ -2,8 +2,11 @@
 "use strict";
 
 const $ = (id) => document.getElementById(id);
-const HISTORY_KEY = "facestyle.history";
 const FINISHED = new Set(["done", "failed", "cancelled", "deleted"]);
+// Methods quick enough (one network pass) to paint again on every move of the Strength slider.
+const ONE_PASS = new Set(["fast", "adain"]);
+// Wait this long after the slider's last move, so a drag starts one job rather than dozens.
+const RERENDER_DELAY_MS = 250;
 
 const state = {
   options: null,        // GET /api/options
@@ -14,6 +17,10 @@ const state = {
   job: null,            // the job being shown
   events: null,         // EventSource of that job
   previewVersion: -1,
+  supersedes: new Map(),  // re-render's job id → the finished job it was painted from
+  rerenderTimer: null,
+  rerenderPending: false, // the slider moved while a job ran: paint again when it ends
+  rerenderPosting: false, // a re-render's POST is on its way
 };
 
 // ---------- small helpers
@@ -193,6 +200,7 @@ function buildControls() {
       input.value = control.default;
       const output = el("output", { for: id, text: String(control.default) });
       input.addEventListener("input", () => { output.textContent = input.value; });
+      if (control.name === "strength") input.addEventListener("input", scheduleRerender);
       box.append(el("label", { class: "control", for: id, title: control.help }, [el("span", { text: control.label }), input, output]));
     }
     if (box.children.length > before) box.lastChild.dataset.methods = control.methods.join(",");
@@ -237,16 +245,17 @@ async function start() {
   }
 }
 
-function follow(job) {
+// keepImage: a re-render keeps the current picture until its own arrives, so it changes in place.
+function follow(job, { keepImage = false } = {}) {
   if (state.events) state.events.close();
   state.job = job;
   state.previewVersion = -1;
-  if (!FINISHED.has(job.status)) {
+  if (!FINISHED.has(job.status) && !keepImage) {
     // A new run: clear the last picture until this run's first image arrives.
     show($("stage-image"), false);
     $("stage-empty").textContent = "The first brush strokes appear in a moment…";
   }
-  show($("stage-empty"), !FINISHED.has(job.status));
+  show($("stage-empty"), !FINISHED.has(job.status) && !keepImage);
   show($("job-error"), false);
   show($("download"), false);
   show($("status"), true);
@@ -258,7 +267,7 @@ function follow(job) {
     const update = JSON.parse(message.data);
     if (!state.job || update.id !== state.job.id) return;
     render(update);
-    if (FINISHED.has(update.status)) { events.close(); renderHistory(); }
+    if (FINISHED.has(update.status)) { events.close(); finished(update); }
   };
   events.onerror = () => {
     // The browser reconnects by itself; only a closed stream of a finished job is final.
@@ -270,6 +279,7 @@ function render(job) {
   state.job = job;
   const status = $("status");
   status.className = `status ${job.status}`;
+  $("canvas").classList.toggle("updating", state.supersedes.has(job.id) && !FINISHED.has(job.status));
   const percent = Math.round(100 * job.progress.fraction);
   $("bar-fill").style.width = `${job.status === "queued" ? 0 : percent}%`;
   status.querySelector(".bar").setAttribute("aria-valuenow", String(percent));
@@ -319,6 +329,21 @@ function showImage(url) {
   next.src = url;
 }
 
+function finished(job) {
+  const base = state.supersedes.get(job.id);
+  if (base && job.status === "done") {
+    // The re-render takes the place of the portrait it came from, which is no longer needed.
+    state.supersedes.delete(job.id);
+    replaceInHistory(base.id, job);
+    api(`/api/jobs/${base.id}`, { method: "DELETE" }).catch(() => {});
+  }
+  renderHistory();
+  if (state.rerenderPending) {
+    state.rerenderPending = false;
+    rerender();
+  }
+}
+
 async function cancel() {
   if (!state.job) return;
   try {
@@ -328,64 +353,49 @@ async function cancel() {
   }
 }
 
-// ---------- this session's history (job ids kept in this browser only)
+// ---------- re-rendering a one-pass portrait when the Strength slider moves
 
-function loadHistory() {
-  try { return JSON.parse(localStorage.getItem(HISTORY_KEY)) || []; } catch (_) { return []; }
+function isOnePass(method) { return ONE_PASS.has(method); }
+
+function scheduleRerender() {
+  clearTimeout(state.rerenderTimer);
+  state.rerenderTimer = setTimeout(rerender, RERENDER_DELAY_MS);
 }
 
-function saveHistory(items) { localStorage.setItem(HISTORY_KEY, JSON.stringify(items.slice(0, 48))); }
-
-function remember(job) {
-  const title = state.style.title;
-  saveHistory([{ id: job.id, title, quality: job.quality }, ...loadHistory().filter((item) => item.id !== job.id)]);
-}
-
-// Renders overlap (a job finishing while the page loads, a new job remembered while an older render
-// waits on the server), so each render only forgets the ids the server called gone, re-reading storage
-// when it does, and only the latest render replaces the list.
-let historyRender = 0;
-
-async function renderHistory() {
-  const list = $("history");
-  const render = ++historyRender;
-  const items = loadHistory();
-  const gone = new Set();
-  const nodes = [];
-  for (const item of items) {
-    let job;
-    try {
-      job = await api(`/api/jobs/${item.id}`);
-    } catch (error) {
-      if (error.status === 404) gone.add(item.id); // expired or deleted
-      continue;
-    }
-    if (job.status !== "done") continue;
-    const thumb = el("img", { src: `${job.links.preview}?v=${job.preview_version}`, alt: `Portrait in the style of ${item.title}` });
-    nodes.push(el("li", { "data-job": job.id }, [
-      el("button", { type: "button", class: "open", title: "Show", onclick: () => follow(job) }, [
-        thumb, el("div", { class: "meta", text: `${item.title} · ${item.quality}` }),
-      ]),
-      el("button", { type: "button", class: "remove", title: "Delete from this computer", "aria-label": "Delete", text: "×",
-        onclick: () => removeJob(job.id) }),
-    ]));
+// Paints the shown portrait again at the slider's strength from its stored inputs (from_job): no
+// upload. A failed or cancelled re-render leaves the portrait it came from as the one to start from.
+async function rerender() {
+  const shown = state.job;
+  const preset = state.options.qualities.find((q) => q.name === state.quality).options;
+  if (!shown || !isOnePass(preset.method)) return;
+  if (state.rerenderPosting || !FINISHED.has(shown.status)) { state.rerenderPending = true; return; }
+  const base = shown.status === "done" ? shown : state.supersedes.get(shown.id);
+  const strength = $("ctl-strength").value;
+  if (!base || !isOnePass(base.options.method) || Number(base.options.strength) === Number(strength)) return;
+  const form = new FormData();
+  form.append("from_job", base.id);
+  form.append("quality", base.quality);
+  for (const [name, value] of Object.entries(base.options)) form.append(name, value === null ? "off" : String(value));
+  form.set("strength", strength);
+  formError(null);
+  state.rerenderPosting = true;
+  try {
+    const job = await api("/api/jobs", { method: "POST", body: form });
+    state.supersedes.set(job.id, base);
+    follow(job, { keepImage: true });
+  } catch (error) {
+    formError(error.status === 503 ? `The studio is busy: ${error.message}` : error.message);
+  } finally {
+    state.rerenderPosting = false;
   }
-  if (gone.size) saveHistory(loadHistory().filter((item) => !gone.has(item.id)));
-  if (render !== historyRender) return; // a newer render has started and will draw the list
-  list.replaceChildren(...nodes);
-  show($("history-empty"), nodes.length === 0);
 }
 
-async function removeJob(id) {
-  try { await api(`/api/jobs/${id}`, { method: "DELETE" }); } catch (error) { if (error.status !== 404) { formError(error.message); return; } }
-  saveHistory(loadHistory().filter((item) => item.id !== id));
-  if (state.job && state.job.id === id) {
-    state.job = null;
-    show($("status"), false);
-    show($("stage-image"), false);
-    show($("stage-empty"), true);
-  }
-  renderHistory();
+// Opening a one-pass portrait puts the slider at its strength, so the next move starts from there.
+function showStrengthOf(job) {
+  const input = $("ctl-strength");
+  if (!input || !isOnePass(job.options.method) || job.options.strength == null) return;
+  input.value = job.options.strength;
+  input.closest("label").querySelector("output").textContent = input.value;
 }
 
 document.addEventListener("DOMContentLoaded", init);
