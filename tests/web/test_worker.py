@@ -85,3 +85,26 @@ def test_stopping_the_worker_mid_run_puts_the_job_back(parts):
     worker._stopping.set()
     runner.join(20)
     assert store.get(job.id).status == "queued"
+
+
+def test_the_fast_picture_stays_up_while_the_coarse_scales_paint(parts):
+    from PIL import Image
+
+    from facestyle.events import Progress
+    from facestyle.web.worker import _ProgressReporter
+
+    make_worker, claim, store, files = parts
+    job = claim()
+    written = []
+    worker = make_worker(SlowEngine())
+    worker.write_preview = lambda job_id, image: written.append(image.size) or True
+    reporter = _ProgressReporter(worker, job.id)
+
+    def event(step, scale, size):
+        return Progress(step, 6, {}, 0.0, (size, size), step, lambda: Image.new("RGB", (size, size)),
+                        scale=scale, scales=2)
+
+    reporter(event(0, 0, 64))  # the fast picture, at full size
+    reporter(event(1, 0, 32))  # the coarse scale: not shown over it
+    reporter(event(4, 1, 64))  # the finest scale paints over it
+    assert written == [(64, 64), (64, 64)]

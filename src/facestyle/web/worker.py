@@ -176,6 +176,7 @@ class _ProgressReporter:
         self.job_id = job_id
         self.last_row = float("-inf")
         self.last_preview = float("-inf")
+        self.fast_picture_shown = False
 
     def __call__(self, event: Progress) -> None:
         if self.worker.stopping:
@@ -185,7 +186,11 @@ class _ProgressReporter:
         now = time.monotonic()
         last_step = event.step >= event.total_steps
         new_preview = False
-        if now - self.last_preview >= self.worker.preview_seconds or last_step:
+        # The fast picture (step 0) stays up while the coarse scales paint small, blurred
+        # versions; the finest scale then paints over it.
+        self.fast_picture_shown |= event.step == 0
+        coarse = self.fast_picture_shown and event.step > 0 and event.scale < event.scales - 1
+        if not coarse and (now - self.last_preview >= self.worker.preview_seconds or last_step):
             new_preview = self.worker.write_preview(self.job_id, event.image())
             self.last_preview = now
         if new_preview or last_step or now - self.last_row >= self.ROW_SECONDS:
