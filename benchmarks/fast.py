@@ -3,8 +3,9 @@
 Every bundled photo (examples/faces) × every gallery painting (src/facestyle/web/paintings) at
 ``--size`` (512 px long side), the methods interleaved pair by pair in one run, on warm models:
 
-- seconds: the network pass, the face step, the photo's face analysis (full ``analyse`` and a
-  light one: one detection pass and one mesh crop), and totals cold (the painting's style signal
+- seconds: the network pass, the face step, the photo's face analysis (full ``analyse`` and the
+  quick ``analyse_quick`` that ``method="fast"`` runs: the ``microast+step(light)`` row), and totals
+  cold (the painting's style signal
   and the photo's analysis included) and cached (both known, as in the web studio's previews);
 - faces: is every face of the photo still detected, and the landmark NME against the photo
   (:func:`facestyle.faces.distortion.compare_faces`, full analyses on both sides for every method);
@@ -39,7 +40,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
@@ -50,12 +50,8 @@ sys.path.insert(0, str(ROOT / "src"))
 import naming  # noqa: E402
 
 from facestyle.costs.losses import StyleLoss  # noqa: E402
-from facestyle.faces import detect as face_detect  # noqa: E402
-from facestyle.faces import mesh as face_mesh  # noqa: E402
-from facestyle.faces.analysis import Face, FaceAnalysis, analyse  # noqa: E402
+from facestyle.faces.analysis import FaceAnalysis, analyse, analyse_quick  # noqa: E402
 from facestyle.faces.distortion import compare_faces  # noqa: E402
-from facestyle.faces.mesh import head_yaw  # noqa: E402
-from facestyle.faces.models import using_models  # noqa: E402
 from facestyle.fast.adain import load_adain  # noqa: E402
 from facestyle.fast.face_detail import restore_face_detail  # noqa: E402
 from facestyle.fast.microast import STYLE_SIDE, load_microast  # noqa: E402
@@ -126,19 +122,9 @@ class GramDistance:
 
 
 def light_analysis(photo: Image.Image) -> FaceAnalysis:
-    """What a lighter face analysis would give: one short-range detection pass on the antialiased
-    128 px image (full range at 192 px if it finds nothing) and one mesh crop per face, no person
-    segmentation. Built from the face stage's own steps (detect, mesh), for measurement only."""
-    rgb = np.ascontiguousarray(np.asarray(photo.convert("RGB"), dtype=np.uint8))
-    faces = []
-    with using_models():
-        hits = face_detect._detect_scaled(photo, full_range=False, side=128, blur=False, min_score=0.5)
-        hits = hits or face_detect._detect_scaled(photo, full_range=True, side=192, blur=False, min_score=0.5)
-        for hit in hits:
-            points = face_mesh._mesh_one_crop(rgb, hit.box, 0.75, False)
-            if points is not None:
-                faces.append(Face(hit.box, hit.score, hit.keypoints, points[:, :2], head_yaw(points), "mesh"))
-    return FaceAnalysis(photo.width, photo.height, tuple(faces), np.zeros((photo.height, photo.width), np.float32))
+    """The fast mode's own analysis: one detection pass and one mesh crop per face, no person mask
+    (:func:`facestyle.faces.analysis.analyse_quick`)."""
+    return analyse_quick(photo)
 
 
 def timed(function, *args, **kwargs):

@@ -21,7 +21,7 @@ from PIL import Image
 from facestyle.costs.objective import Objective, blend_weights, build_objective
 from facestyle.errors import OptionError
 from facestyle.events import Progress, ProgressCallback, Result
-from facestyle.faces.analysis import NO_FACE_NOTICE, analyse
+from facestyle.faces.analysis import NO_FACE_NOTICE, analyse_quick
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
 from facestyle.fast.adain import paint_adain
 from facestyle.fast.paint import paint_one_pass
@@ -106,7 +106,7 @@ def stylize(
     if settings.method in ONE_PASS_METHODS:
         analysis = None
         if settings.face_aware:
-            analysis = face_guide.content if face_guide is not None else analyse(photo)
+            analysis = face_guide.content if face_guide is not None else analyse_quick(photo)
             notes = () if analysis.has_faces else (NO_FACE_NOTICE,)
         painted = paint_one_pass(content_image, style_images, settings, device, photo=photo, analysis=analysis)
         image = to_tensor(painted)

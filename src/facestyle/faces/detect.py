@@ -72,6 +72,21 @@ def detect_faces(rgb: np.ndarray, min_score: float) -> list[Detection]:
     return kept
 
 
+#: The quick analysis's passes: short range on the image shrunk to 128 px, else full range at 192 px.
+_QUICK_PASSES = ((False, 128), (True, 192))
+
+
+def detect_quick(picture: Image.Image, min_score: float) -> list[Detection]:
+    """The boxes of the first of :data:`_QUICK_PASSES` that finds any: a portrait's face in a few
+    milliseconds, without the scales, blurred copies and tiles that :func:`detect_faces` adds for
+    small faces and painted or engraved ones."""
+    for full_range, side in _QUICK_PASSES:
+        found = _detect_scaled(picture, full_range=full_range, side=side, blur=False, min_score=min_score)
+        if found:
+            return found
+    return []
+
+
 def _detect_scaled(picture: Image.Image, *, full_range: bool, side: int, blur: bool, min_score: float) -> list[Detection]:
     """Run one detector on ``picture`` shrunk (antialiased) to ``side`` pixels; boxes in picture pixels."""
     scale = min(1.0, side / max(picture.size))
