@@ -74,3 +74,23 @@ def test_the_stage_api_is_importable_from_the_package_and_from_analysis():
     assert facestyle.faces.analyse is analyse
     assert set(facestyle.faces.__all__) >= {"analyse", "region_masks", "feature_mask", "landmark_nme", "render_mask_overlay"}
     assert all(hasattr(facestyle.faces, name) for name in facestyle.faces.__all__)
+
+
+def test_the_quick_analysis_finds_the_portraits_face_where_the_full_one_does(portrait):
+    from facestyle.faces.analysis import analyse_quick
+    from facestyle.faces.distortion import nme_of
+
+    quick = analyse_quick(PORTRAIT)
+    assert (quick.width, quick.height) == (portrait.width, portrait.height) and len(quick.faces) == 1
+    face, full = quick.faces[0], portrait.faces[0]
+    assert face.has_mesh and face.landmarks.shape == (NUM_LANDMARKS, 2)
+    assert nme_of(full.landmarks, face.landmarks) < 0.03  # the same face, to within the mesh's jitter
+    assert not quick.person.any()  # no person mask: the face step needs none
+
+
+def test_the_quick_analysis_of_a_faceless_picture_is_the_full_one(style_path):
+    from facestyle.faces.analysis import analyse_quick
+
+    quick, full = analyse_quick(style_path), analyse(style_path)
+    assert quick.faces == full.faces == ()
+    assert np.array_equal(quick.person, full.person)
