@@ -37,8 +37,7 @@ class _TerminalBar:
 class ProgressPrinter(_TerminalBar):
     """A progress callback for :func:`facestyle.stylize` that draws a bar and saves every N steps."""
 
-    def __init__(self, *, total: int, enabled: bool = True, save_every: int | None = None, output: Path | None = None):
-        self.total = total
+    def __init__(self, *, enabled: bool = True, save_every: int | None = None, output: Path | None = None):
         self.enabled = enabled
         self.save_every = save_every
         self.output = output
@@ -46,7 +45,7 @@ class ProgressPrinter(_TerminalBar):
 
     def __call__(self, event: Progress) -> None:
         if self.enabled:
-            self._open(self.total)
+            self._open(event.total_steps)  # a one-pass run has one step, whatever --steps says
         if self.bar is not None:
             if event.total_steps != self.bar.total:
                 self.bar.total = event.total_steps

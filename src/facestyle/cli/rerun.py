@@ -43,7 +43,7 @@ def handle(args: argparse.Namespace) -> int:
         raise OptionError(f"rerun would overwrite '{original}' itself; give another -o OUTPUT")
     if plan.version and plan.version != __version__:
         print(f"note: '{original}' was made by facestyle {plan.version}, this is {__version__}", file=sys.stderr)
-    printer = ProgressPrinter(total=plan.settings.steps, enabled=not args.quiet)
+    printer = ProgressPrinter(enabled=not args.quiet)
     with printer:
         result = stylize(plan.content, plan.styles, plan.settings, progress=printer)
     save_output(result.image, result.settings, output, content=plan.content, styles=plan.styles)

@@ -73,7 +73,7 @@ def handle(args: argparse.Namespace) -> int:
     slow = precision_notice(settings, resolve_device(settings.device))
     if slow:
         print(f"facestyle: {slow}", file=sys.stderr)
-    printer = ProgressPrinter(total=settings.steps, enabled=not args.quiet, save_every=save_every, output=output)
+    printer = ProgressPrinter(enabled=not args.quiet, save_every=save_every, output=output)
     with printer:
         result = stylize(content, styles, settings, progress=printer)
     for note in result.notes:
