@@ -9,7 +9,6 @@ from facestyle.faces.masks import (
     FACE_REGIONS,
     NEGLIGIBLE,
     REGIONS,
-    _blur,
     _convex_hull,
     feature_mask,
     mesh_polygons,
@@ -160,16 +159,6 @@ def test_masks_hold_no_subnormal_values(portrait, masks):
     tails = {"a": torch.tensor([[1e-39, 0.5], [1e-7, 1.0]])}
     assert all(smallest_nonzero(mask) >= NEGLIGIBLE for mask in resize_masks(masks, (37, 29)).values())
     torch.testing.assert_close(resize_masks(tails, (2, 2))["a"], torch.tensor([[0.0, 0.5], [0.0, 1.0]]))
-
-
-def test_blur_keeps_a_partition_a_partition():
-    labels = torch.zeros(3, 20, 30)
-    labels[0, :, :10] = 1
-    labels[1, :, 10:20] = 1
-    labels[2, :, 20:] = 1
-    blurred = _blur(labels, 2.5)
-    torch.testing.assert_close(blurred.sum(dim=0), torch.ones(20, 30))
-    assert 0 < float(blurred[0, 5, 10]) < 1
 
 
 def test_masks_work_on_a_painted_face(painted_portrait_path):

@@ -25,6 +25,7 @@ from PIL import Image, ImageDraw
 
 from facestyle.faces.mesh_topology import MESH_POLYGONS
 from facestyle.faces.types import Face, FaceAnalysis
+from facestyle.image.filters import gaussian_blur
 
 #: The regions of the partition, face features first. ``hair_body`` is the person minus the face.
 REGIONS = ("eyes", "brows", "lips", "nose", "skin", "hair_body", "background")
@@ -248,7 +249,7 @@ def _add_face_layers(face_layers: torch.Tensor, face: Face, softness: float) -> 
     window = torch.stack(
         [canvas.to_tensor(Image.fromarray((label_array == labels[region]).astype(np.uint8) * 255)) for region in FACE_REGIONS]
     )
-    window = _blur(window, sigma)
+    window = gaussian_blur(window, sigma)
     face_layers[:, canvas.y0 : canvas.y1, canvas.x0 : canvas.x1] += window
 
 
@@ -271,7 +272,7 @@ def _max_feature_layer(mask: torch.Tensor, face: Face, parts: tuple[str, ...], s
             for polygon in shapes[part]:
                 if len(polygon) >= 3:
                     draw.polygon(canvas.xy(polygon), fill=255)
-    window = _blur(canvas.to_tensor(layer)[None], sigma)[0]
+    window = gaussian_blur(canvas.to_tensor(layer)[None], sigma)[0]
     target = mask[canvas.y0 : canvas.y1, canvas.x0 : canvas.x1]
     torch.maximum(target, window, out=target)
 
@@ -309,23 +310,6 @@ def _convex_hull(points: np.ndarray) -> np.ndarray:
 def _without_negligible(masks: torch.Tensor) -> torch.Tensor:
     """``masks`` with every value below :data:`NEGLIGIBLE` set to 0 (no subnormal floats left)."""
     return torch.where(masks < NEGLIGIBLE, torch.zeros((), dtype=masks.dtype), masks)
-
-
-def _blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of (C, H, W) planes, replicating edges (so a partition stays one)."""
-    if sigma < 0.3:
-        return planes
-    radius = max(1, math.ceil(3 * sigma))
-    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    channels = planes.shape[0]
-    x = planes[None]
-    x = F.pad(x, (radius, radius, 0, 0), mode="replicate")
-    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1).contiguous(), groups=channels)
-    x = F.pad(x, (0, 0, radius, radius), mode="replicate")
-    x = F.conv2d(x, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1).contiguous(), groups=channels)
-    return x[0]
 
 
 def _resize_stack(stack: torch.Tensor, height: int, width: int) -> torch.Tensor:

@@ -16,8 +16,6 @@ colours stay and only light and dark are the person's. Outside the mask not a pi
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -25,6 +23,7 @@ from PIL import Image
 
 from facestyle.faces.analysis import Face, FaceAnalysis
 from facestyle.faces.masks import feature_mask
+from facestyle.image.filters import gaussian_blur
 from facestyle.image.io import resize_to
 
 #: The face parts whose detail comes back; the nose too, since without its ridge and nostrils the
@@ -153,10 +152,7 @@ def _blur(planes: torch.Tensor, sigma: float) -> torch.Tensor:
 
 
 def _gaussian(planes: torch.Tensor, sigma: float) -> torch.Tensor:
-    """Separable Gaussian blur of (N, 1, H, W) planes over ±3σ, edges repeated."""
-    radius = max(1, min(math.ceil(3 * sigma), planes.shape[-2] - 1, planes.shape[-1] - 1))
-    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
-    kernel = kernel / kernel.sum()
-    x = F.conv2d(F.pad(planes, (radius, radius, 0, 0), mode="replicate"), kernel.view(1, 1, 1, -1))
-    return F.conv2d(F.pad(x, (0, 0, radius, radius), mode="replicate"), kernel.view(1, 1, -1, 1))
+    """:func:`facestyle.image.filters.gaussian_blur` of (N, 1, H, W) planes, its kernel no wider
+    than the planes."""
+    radius = min(planes.shape[-2] - 1, planes.shape[-1] - 1)
+    return gaussian_blur(planes[:, 0], sigma, max_radius=radius)[:, None]

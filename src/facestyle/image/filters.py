@@ -1,0 +1,30 @@
+"""The one Gaussian blur facestyle uses on masks and luminance planes."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+import torch.nn.functional as F
+
+
+def gaussian_blur(planes: torch.Tensor, sigma: float, *, max_radius: int | None = None) -> torch.Tensor:
+    """Separable Gaussian blur of (C, H, W) planes over ±3σ, replicating the edges, so a partition of
+    masks still sums to one; planes come back unchanged below σ = 0.3 px.
+
+    ``max_radius`` caps the kernel's half-width (e.g. to a small window's size).
+    """
+    if sigma < 0.3:
+        return planes
+    radius = max(1, math.ceil(3 * sigma))
+    if max_radius is not None:
+        radius = max(1, min(radius, max_radius))
+    offsets = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-0.5 * (offsets / sigma) ** 2)
+    kernel = kernel / kernel.sum()
+    channels = planes.shape[0]
+    x = F.pad(planes[None], (radius, radius, 0, 0), mode="replicate")
+    x = F.conv2d(x, kernel.view(1, 1, 1, -1).expand(channels, 1, 1, -1).contiguous(), groups=channels)
+    x = F.pad(x, (0, 0, radius, radius), mode="replicate")
+    x = F.conv2d(x, kernel.view(1, 1, -1, 1).expand(channels, 1, -1, 1).contiguous(), groups=channels)
+    return x[0]
