@@ -181,7 +181,7 @@ def test_paint_a_bundled_face_in_the_browser(live_server, screenshots, tmp_path)
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(screenshots / "studio-390.png"), full_page=True)
 
-            # A reload keeps this session's history (job ids live in the browser's storage).
+            # A reload keeps the recent portraits (job ids live in the browser's storage).
             page.reload(wait_until="load")
             page.wait_for_selector("#history li img")
 

@@ -1,4 +1,4 @@
-// facestyle studio page: this session's portraits, listed from job ids kept in this browser only.
+// facestyle studio page: your recent portraits, listed from job ids kept in this browser only.
 // Loaded after app.js, whose helpers (api, el, show, follow, state) it uses.
 "use strict";
 
