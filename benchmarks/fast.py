@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "src"))
 import naming  # noqa: E402
 
 from facestyle.costs.losses import StyleLoss  # noqa: E402
-from facestyle.faces.analysis import FaceAnalysis, analyse, analyse_quick  # noqa: E402
+from facestyle.faces.analysis import analyse, analyse_quick  # noqa: E402
 from facestyle.faces.distortion import compare_faces  # noqa: E402
 from facestyle.fast.adain import load_adain  # noqa: E402
 from facestyle.fast.face_detail import restore_face_detail  # noqa: E402
@@ -119,12 +119,6 @@ class GramDistance:
             self.losses[key] = [(weight, StyleLoss.from_features(name, target[name])) for name, weight in self.layers]
         features = self.vgg(to_tensor(image), names)
         return float(sum(weight * loss(features) for weight, loss in self.losses[key]))
-
-
-def light_analysis(photo: Image.Image) -> FaceAnalysis:
-    """The fast mode's own analysis: one detection pass and one mesh crop per face, no person mask
-    (:func:`facestyle.faces.analysis.analyse_quick`)."""
-    return analyse_quick(photo)
 
 
 def timed(function, *args, **kwargs):
@@ -219,7 +213,7 @@ def prepare_photo(path: Path, size: int, work: Path) -> dict:
     file = work / f"{path.stem}.png"
     image.save(file)
     analysis, seconds = timed(analyse, image)
-    light, light_seconds = timed(light_analysis, image)
+    light, light_seconds = timed(analyse_quick, image)
     return {"name": path.stem, "image": image, "file": file, "analysis": analysis, "seconds": seconds,
             "light": light, "light_seconds": light_seconds}
 
