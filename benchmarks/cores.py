@@ -8,8 +8,9 @@ per job, and jobs per minute over the wall time.
 
 Part ``studio``: the studio (its app, served by uvicorn in this process as ``facestyle serve``
 does) paints a job while nobody watches, then while a client process hammers its HTTP endpoints
-(the job's status, its preview, the events stream, health) as fast as it can. Reported: seconds
-per L-BFGS step of the job, and the requests the client got answered.
+(the job's status, its preview, the events stream, health) as fast as it can, at nice 19 (a client
+elsewhere) and at nice 0 (a client on this machine). Reported: seconds per L-BFGS step of the job,
+and the requests the client got answered.
 
     python benchmarks/cores.py            # writes benchmarks/results/cores-<machine>-<commit>.json
 """
@@ -148,16 +149,15 @@ print(sum(count), flush=True)
 """
 
 
-def studio_job(args: argparse.Namespace, hammer: bool, web_priority_lowered: bool) -> dict:
-    """Serve a fresh studio, paint one job, optionally hammered; the job's step times.
+def studio_job(args: argparse.Namespace, client_nice: int | None) -> dict:
+    """Serve a fresh studio and paint one job, hammered by a client at ``client_nice`` (None: no
+    client); the job's step times and the requests answered.
 
-    ``web_priority_lowered`` False runs the studio's web threads at the painting's priority, as
-    before facestyle.cores.lower_thread_priority was applied to them.
+    A client at nice 19 stands for one on another machine: its own work then stays out of the
+    figure, which shows what answering costs the studio. At nice 0 it is a client on this machine.
     """
     import uvicorn
 
-    import facestyle.web.app
-    from facestyle.cores import lower_thread_priority
     from facestyle.engine import stylize
     from facestyle.image.io import load_image
     from facestyle.web.app import create_app
@@ -173,7 +173,6 @@ def studio_job(args: argparse.Namespace, hammer: bool, web_priority_lowered: boo
 
         return stylize(*positional, progress=record, **options)
 
-    facestyle.web.app.lower_thread_priority = lower_thread_priority if web_priority_lowered else lambda: None
     data = Path(tempfile.mkdtemp(prefix="facestyle-cores-"))
     app = create_app(StudioConfig(data_dir=data, preview_seconds=0.5), engine=engine)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
@@ -187,13 +186,10 @@ def studio_job(args: argparse.Namespace, hammer: bool, web_priority_lowered: boo
         load_image(PHOTO), quality="custom", options=job_options(args), style=load_image(PAINTING)
     )
     client = None
-    if hammer:
+    if client_nice is not None:
         client = subprocess.Popen(
             [sys.executable, "-c", HAMMER, f"http://127.0.0.1:{port}", job.id],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-            # A client elsewhere costs this machine nothing: at nice 19 the client's own work
-            # stays out of the figure, which then shows what the studio's answering costs.
-            preexec_fn=lambda: os.nice(19),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(client_nice),
         )
     while studio.job(job.id).status not in ("done", "failed", "cancelled"):
         time.sleep(0.1)
@@ -202,15 +198,15 @@ def studio_job(args: argparse.Namespace, hammer: bool, web_priority_lowered: boo
     server.should_exit = True
     thread.join(timeout=10)
     steps = step_seconds(elapsed)
-    return {"hammered": hammer, "web_priority_lowered": web_priority_lowered, "status": status, "step_seconds_median": statistics.median(steps),
+    return {"client_nice": client_nice, "status": status, "step_seconds_median": statistics.median(steps),
             "job_seconds": elapsed[-1], "requests": requests}
 
 
 def part_studio(args: argparse.Namespace) -> list[dict]:
     rows = []
     for repeat in range(args.repeats):
-        for hammer, lowered in ((False, True), (True, False), (True, True)):
-            row = {"repeat": repeat, **studio_job(args, hammer, lowered)}
+        for client_nice in (None, 19, 0):
+            row = {"repeat": repeat, **studio_job(args, client_nice)}
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows

@@ -1,6 +1,5 @@
 """Sharing the cores: threads per worker, applying them per thread, worker environments, web thread priority."""
 
-import os
 import threading
 
 import pytest
@@ -9,7 +8,6 @@ import torch
 from facestyle.cores import (
     THREAD_VARIABLES,
     available_cores,
-    lower_thread_priority,
     thread_environment,
     threads_per_worker,
     use_threads,
@@ -59,17 +57,3 @@ def test_thread_environment_sets_the_team_sizes():
     with pytest.raises(ValueError):
         thread_environment(0)
 
-
-@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="no per-thread priority on this system")
-def test_lower_thread_priority_touches_only_the_calling_thread_and_its_children():
-    mine = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
-
-    def lowered_then_child():
-        nice = lower_thread_priority(5)
-        child = _in_a_thread(lambda: os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
-        return nice, child
-
-    nice, child = _in_a_thread(lowered_then_child)
-    assert nice == min(mine + 5, 19) and child == nice
-    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == mine
-    assert lower_thread_priority(0) is None

@@ -2,9 +2,10 @@
 
 PyTorch's CPU build runs each operation on an OpenMP team as large as the machine's cores, and
 OpenMP threads that wait at the end of an operation spin on their core. Two workers that each use
-every core therefore spend most of their time spinning while the other one computes: an L-BFGS
-step grows many times slower, not two times (BENCHMARKS.md#cores-shared). Workers that split the
-cores between them each run at nearly full speed instead.
+every core therefore spend much of their time spinning while the other one computes: an L-BFGS
+step grows over three times slower where twice would be a fair share, and two such workers paint
+fewer jobs than one (BENCHMARKS.md#cores-shared). Workers that split the cores between them
+paint more jobs together than one worker alone.
 
 A worker applies its share with :func:`use_threads` in the thread that paints (PyTorch keeps the
 thread count per thread), or a parent starts a worker process with :func:`thread_environment`.
@@ -71,26 +72,3 @@ def thread_environment(threads: int, base: dict[str, str] | None = None) -> dict
     environment.update({name: str(threads) for name in THREAD_VARIABLES})
     return environment
 
-
-#: How much lower the studio's web threads run than the painting (nice 10 gets about a tenth of a
-#: core that a nice-0 thread wants too).
-WEB_NICE_INCREMENT = 10
-
-
-def lower_thread_priority(increment: int = WEB_NICE_INCREMENT) -> int | None:
-    """Lower the calling thread's scheduling priority by ``increment`` (its nice value; Linux only).
-
-    Threads the caller starts afterwards inherit it. Returns the thread's new nice value, or None
-    where threads have no priority of their own (another system) or it could not be changed.
-    """
-    import threading
-
-    if increment <= 0 or not hasattr(os, "setpriority") or not hasattr(threading, "get_native_id"):
-        return None
-    thread = threading.get_native_id()
-    try:
-        nice = min(os.getpriority(os.PRIO_PROCESS, thread) + increment, 19)
-        os.setpriority(os.PRIO_PROCESS, thread, nice)
-    except OSError:  # pragma: no cover - a sandbox that forbids it
-        return None
-    return nice

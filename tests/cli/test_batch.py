@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+from facestyle.image.io import read_metadata
 from tests.batch.conftest import add_broken_photos
 from tests.cli.conftest import run_cli
 
@@ -106,3 +107,12 @@ def test_unwritable_output_gives_one_line(photos, tmp_path, style_path, capsys, 
     code, _, err = run_cli(["batch", str(photos), "--style", str(style_path), "-o", str(locked / "out"), *TINY], capsys)
     assert code == 2 and "not writable" in err and len(err.strip().splitlines()) == 1
     assert os.listdir(locked) == []
+
+
+def test_the_painting_and_settings_may_come_from_a_config_file(photos, tmp_path, style_path, capsys):
+    config = tmp_path / "batch.toml"
+    config.write_text(f'style = "{style_path}"\nsize = 32\nsteps = 2\nscales = 1\n')
+    out = tmp_path / "out"
+    code, _, err = run_cli(["batch", str(photos), "-o", str(out), "--config", str(config), "--quiet"], capsys)
+    assert code == 0, err
+    assert read_metadata(out / "anna.png")["settings"]["size"] == 32

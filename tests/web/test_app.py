@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-import threading
 
 import pytest
 from fastapi.testclient import TestClient
@@ -389,14 +388,3 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(make_config,
         response = client.post("/api/jobs", content=chunks(), headers=multipart)
         assert response.status_code == 413 and "request is larger than" in response.json()["error"]
 
-
-def test_the_web_threads_give_way_to_the_painting(make_config, monkeypatch):
-    import facestyle.web.app
-
-    calls = []
-    monkeypatch.setattr(facestyle.web.app, "lower_thread_priority", lambda: calls.append(threading.get_native_id()))
-    app = facestyle.web.app.create_app(make_config())
-    with TestClient(app):
-        assert app.state.studio.started and len(calls) == 1
-        workers = [worker._thread.native_id for worker in app.state.studio.workers]
-        assert calls[0] not in workers  # the loop's thread, not a worker's

@@ -113,20 +113,9 @@ def paint_folder(
     Raises:
         InputImageError, OptionError, OutputError: a bad argument; nothing has been written.
     """
-    from facestyle.engine import resolve_device
-    from facestyle.features.encoder import precision_notice
-    from facestyle.image.io import load_image
-
     settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
-    notice = precision_notice(settings, resolve_device(settings.device))
     styles = [Path(style)] if isinstance(style, (str, os.PathLike)) else [Path(item) for item in style]
-    if not styles:
-        raise OptionError("no painting was given; name the style image to paint in with --style")
-    photo_paths = find_photos(photos)
-    for path in styles:
-        load_image(path, what="style image")
-    out = check_output_folder(output, photos)
-    jobs = plan_jobs(photo_paths, styles, settings, out)
+    jobs, out, notice = _checked_plan(photos, styles, output, settings)
     hashes = None if redo else style_hashes(styles)
     rows = {job.photo: _kept_or_waiting(job, hashes) for job in jobs}
     todo = [job for job in jobs if rows[job.photo].status == NOT_RUN]
@@ -148,6 +137,25 @@ def paint_folder(
     finally:
         write_summary(summary, rows.values())
     return BatchReport(out, list(rows.values()), summary, (notice,) if notice else ())
+
+
+def _checked_plan(
+    photos: str | os.PathLike, styles: list[Path], output: str | os.PathLike, settings: Settings
+) -> tuple[list[PhotoJob], Path, str | None]:
+    """The jobs, the output folder (not created yet) and a notice for the whole batch, after
+    checking every argument: bad ones raise before anything is written."""
+    from facestyle.engine import resolve_device
+    from facestyle.features.encoder import precision_notice
+    from facestyle.image.io import load_image
+
+    notice = precision_notice(settings, resolve_device(settings.device))
+    if not styles:
+        raise OptionError("no painting was given; name the style image to paint in with --style")
+    photo_paths = find_photos(photos)
+    for path in styles:
+        load_image(path, what="style image")
+    out = check_output_folder(output, photos)
+    return plan_jobs(photo_paths, styles, settings, out), out, notice
 
 
 def _kept_or_waiting(job: PhotoJob, hashes: list[str] | None) -> PhotoRow:

@@ -19,7 +19,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from facestyle import __version__
-from facestyle.cores import lower_thread_priority
 from facestyle.engine import stylize
 from facestyle.errors import FacestyleError
 from facestyle.web.config import MEGABYTE, StudioConfig
@@ -65,9 +64,6 @@ def create_app(config: StudioConfig, *, engine: Engine = stylize) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     studio: Studio = app.state.studio
     studio.start()
-    # The web threads (this event loop and the request threads it starts from now on) give way to
-    # the painting, which the workers started above keep at full priority (BENCHMARKS.md#cores-shared).
-    lower_thread_priority()
     try:
         yield
     finally:
