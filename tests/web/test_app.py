@@ -387,4 +387,3 @@ def test_a_request_body_over_the_limit_is_refused_before_it_is_read(make_config,
 
         response = client.post("/api/jobs", content=chunks(), headers=multipart)
         assert response.status_code == 413 and "request is larger than" in response.json()["error"]
-
