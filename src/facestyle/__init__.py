@@ -5,6 +5,7 @@
 >>> result.image.save("portrait.png")  # doctest: +SKIP
 """
 
+from facestyle.batch import BatchReport, paint_folder
 from facestyle.engine import Progress, Result, measure_costs, stylize
 from facestyle.errors import (
     Cancelled,
@@ -25,6 +26,7 @@ from facestyle.settings import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "BatchReport",
     "Cancelled",
     "FacestyleError",
     "InputImageError",
@@ -40,5 +42,6 @@ __all__ = [
     "__version__",
     "make_settings",
     "measure_costs",
+    "paint_folder",
     "stylize",
 ]

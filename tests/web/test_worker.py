@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 
 import pytest
+from PIL import Image
 
 from facestyle.errors import InputImageError
 from facestyle.web.files import JobFiles, new_job_id
 from facestyle.web.store import JobStore
 from facestyle.web.worker import CancelFlags, Worker
-from tests.web.conftest import SlowEngine
+from tests.web.conftest import SlowEngine, wait_for
 
 
 @pytest.fixture
@@ -108,3 +109,29 @@ def test_the_fast_picture_stays_up_while_the_coarse_scales_paint(parts):
     reporter(event(1, 0, 32))  # the coarse scale: not shown over it
     reporter(event(4, 1, 64))  # the finest scale paints over it
     assert written == [(64, 64), (64, 64)]
+
+
+def test_cpu_workers_paint_with_their_share_of_the_cores(make_config, tmp_path):
+    import torch
+
+    from facestyle.cores import threads_per_worker
+    from facestyle.web.studio import Studio
+
+    seen = []
+
+    def engine(*args, **kwargs):
+        seen.append(torch.get_num_threads())
+        raise InputImageError("stop")
+
+    studio = Studio(make_config(devices=("cpu", "cpu")), engine=engine)
+    assert [worker.threads for worker in studio.workers] == [threads_per_worker(2)] * 2
+    worker = studio.workers[0]
+    worker.start()
+    job = studio.submit(Image.new("RGB", (32, 32)), quality="fast", options={}, style_id="great-wave")
+    wait_for(lambda: studio.store.get(job.id).status == "failed")
+    worker.stop()
+    studio.store.close()
+    assert seen == [threads_per_worker(2)]
+    alone = Studio(make_config(devices=("cpu",), data_dir=tmp_path / "alone"))
+    assert alone.workers[0].threads == threads_per_worker(1)
+    alone.store.close()

@@ -14,6 +14,7 @@ from typing import Any, Callable
 
 from PIL import Image
 
+from facestyle.cores import threads_per_worker
 from facestyle.engine import stylize
 from facestyle.web.config import StudioConfig, make_private_dir
 from facestyle.web.errors import Busy, NotFound
@@ -50,6 +51,9 @@ class Studio:
         self.cancels = CancelFlags()
         self.wakeup = threading.Condition()
         self.devices = config.devices or default_devices()
+        # Workers painting on the CPU at once split its cores (BENCHMARKS.md#cores-shared).
+        cpu_workers = sum(1 for device in self.devices if device == "cpu")
+        cpu_threads = threads_per_worker(cpu_workers) if cpu_workers else None
         self.workers = [
             Worker(
                 device,
@@ -60,6 +64,7 @@ class Studio:
                 engine=engine,
                 preview_seconds=config.preview_seconds,
                 preview_size=config.preview_size,
+                threads=cpu_threads if device == "cpu" else None,
             )
             for device in self.devices
         ]

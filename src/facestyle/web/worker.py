@@ -16,6 +16,7 @@ from typing import Any, Callable
 
 from PIL import Image
 
+from facestyle.cores import use_threads
 from facestyle.engine import Progress, Result, stylize
 from facestyle.errors import Cancelled, FacestyleError
 from facestyle.image.io import save_image
@@ -66,8 +67,11 @@ class Worker:
         engine: Engine = stylize,
         preview_seconds: float = 0.5,
         preview_size: int = 384,
+        threads: int | None = None,
     ):
         self.device = device
+        #: PyTorch threads of this worker's runs (its share of the cores); None keeps the default.
+        self.threads = threads
         self.store = store
         self.files = files
         self.wakeup = wakeup
@@ -89,6 +93,8 @@ class Worker:
         self._thread.join(timeout)
 
     def _loop(self) -> None:
+        if self.threads is not None:
+            use_threads(self.threads)  # PyTorch keeps the count per thread: set it in the one that paints
         while not self._stopping.is_set():
             # Claiming and waiting under the condition's lock: a submission or a stop that
             # notifies in between cannot be missed.
