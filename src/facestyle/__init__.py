@@ -21,6 +21,7 @@ from facestyle.settings import (
     Settings,
     make_settings,
 )
+from facestyle.sketch import sketch
 
 __version__ = "0.1.0"
 
@@ -40,5 +41,6 @@ __all__ = [
     "__version__",
     "make_settings",
     "measure_costs",
+    "sketch",
     "stylize",
 ]
