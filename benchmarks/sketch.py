@@ -77,7 +77,7 @@ for line in sys.stdin:
 """
 
 MEMORY_PROBE = r"""
-import resource, sys, time
+import sys
 sys.path.insert(0, sys.argv[1])
 import facestyle
 from facestyle.sketch.exemplars import default_exemplar_path
@@ -86,7 +86,8 @@ if method == "run":
     facestyle.stylize(photo, default_exemplar_path(medium), size=int(sys.argv[5]))
 else:
     facestyle.sketch(photo, medium=medium, quality=method, size=int(sys.argv[5]))
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent.
+print(next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM")) / 1024)
 """
 
 
