@@ -6,7 +6,8 @@ with each medium's bundled drawing as the exemplar, for:
 - ``fast``: ``facestyle.sketch(quality="fast")``, the classical rendering;
 - ``full``: ``facestyle.sketch()`` with its default texture terms (``--textures`` adds others);
 - ``run``: plain ``facestyle.stylize`` (the ``facestyle run`` defaults) with the drawing as the style;
-- ``cv2``: OpenCV's ``cv2.pencilSketch`` (its grey output, default parameters), a widely used pip
+- ``cv2``: OpenCV's ``cv2.pencilSketch`` (its grey output, with the parameters tutorials use:
+  sigma_s 60, sigma_r 0.07, shade_factor 0.05; the default 0.02 gives a dark sheet), a widely used pip
   photo-to-sketch filter, in its own virtual environment (``/tmp/fs/sketch-venv``, made with
   ``python -m venv`` and ``pip install opencv-python-headless`` when missing), driven as a worker.
 
@@ -70,7 +71,7 @@ for line in sys.stdin:
     job = json.loads(line)
     image = cv2.imread(job["photo"])
     started = time.perf_counter()
-    grey, _ = cv2.pencilSketch(image)
+    grey, _ = cv2.pencilSketch(image, sigma_s=60, sigma_r=0.07, shade_factor=0.05)
     seconds = time.perf_counter() - started
     cv2.imwrite(job["out"], grey)
     print(json.dumps({"seconds": seconds}), flush=True)
