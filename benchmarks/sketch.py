@@ -133,7 +133,9 @@ class Exemplar:
 
     def measure(self, image: Image.Image) -> dict:
         y = color.luminance(image)
-        quantiles = np.quantile(y.ravel(), np.linspace(0, 1, self.sorted_y.size))
+        # Interpolated sorted values, not np.quantile with one q per pixel, which partitions once per q.
+        ranks = np.linspace(0, y.size - 1, self.sorted_y.size)
+        quantiles = np.interp(ranks, np.arange(y.size), np.sort(y.ravel()))
         return {
             "gram": self.distance(color.gray_image(y), self.grey_path),
             "histogram": float(np.abs(quantiles - self.sorted_y).mean()),
