@@ -244,6 +244,8 @@ def contact_sheet(picks: list[tuple[dict, Exemplar, dict]], path: Path) -> None:
         tiles.update({name: resize_to(image, photo["image"].size).crop(crop) for name, image in images.items()})
         tiles["exemplar"].thumbnail((cell - 8, cell - 8))
         for c, name in enumerate(columns):
+            if name not in tiles:
+                continue  # a texture compared on the first photos only
             tile = tiles[name]
             sheet.paste(tile, (c * cell + (cell - tile.width) // 2, label + r * cell + (cell - tile.height) // 2))
     sheet.save(path, quality=90)

@@ -34,7 +34,8 @@ from facestyle.sketch.pencil import pencil_drawing
 QUALITIES = ("fast", "full")
 #: Texture terms of the full path: Gram matrices (Gatys), patches (Li & Wand) or both.
 TEXTURES = ("gram", "patch", "both")
-DEFAULT_TEXTURE = "both"
+#: Gram alone kept faces and the drawing's texture best and ran fastest (BENCHMARKS.md#sketch).
+DEFAULT_TEXTURE = "gram"
 #: Layers and weight of the patch loss; relu4_1's 3×3 patches span a stroke at 512 px.
 PATCH_LAYERS = ("relu4_1",)
 PATCH_WEIGHT = 1.0
