@@ -22,6 +22,7 @@ from facestyle.settings import (
     Settings,
     make_settings,
 )
+from facestyle.sketch import sketch
 
 __version__ = "0.1.0"
 
@@ -43,5 +44,6 @@ __all__ = [
     "make_settings",
     "measure_costs",
     "paint_folder",
+    "sketch",
     "stylize",
 ]

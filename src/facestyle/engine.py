@@ -40,6 +40,9 @@ from facestyle.optim.optimizers import make_optimizer
 from facestyle.optim.schedule import Scale, make_schedule, style_side, upscale_result
 from facestyle.settings import ONE_PASS_METHODS, Settings, make_settings
 
+#: Further terms of J per scale: (encoder, content, styles, masks) → [(name, term, weight)].
+ExtraTerms = Callable[[VGG19Features, torch.Tensor, list[torch.Tensor], Any], Sequence[tuple[str, Any, float]]]
+
 
 def resolve_device(name: str) -> torch.device:
     """``auto`` → CUDA when available, else CPU. Raises OptionError for CUDA on a machine without it."""
@@ -60,6 +63,7 @@ def stylize(
     objective: str | None = None,
     face_guide: FaceGuide | None = None,
     fast_preview: bool = False,
+    extra_terms: ExtraTerms | None = None,
     **options: Any,
 ) -> Result:
     """Paint ``content`` (a face photo) in the style of ``style`` (a painting).
@@ -79,6 +83,8 @@ def stylize(
             :func:`facestyle.faces.guide.analyse_pair`, to skip analysing them again (benchmarks, studio).
         fast_preview: for ``gatys``, first paint the picture with the ``fast`` method (a fraction of
             a second) and report it as a step-0 :class:`Progress`, so a viewer has a picture at once.
+        extra_terms: for ``gatys``, called per scale with (encoder, content, styles, masks); the
+            (name, term, weight) triples it returns join J (the sketch's patch loss).
 
     Returns:
         :class:`Result` with the PIL image (the size of the resized content photo) and the history.
@@ -122,7 +128,8 @@ def stylize(
             _report_fast_preview(content_image, style_images, settings, device, progress, photo, guide, started)
         slow = precision_notice(settings, device)
         notes = (*notes, slow) if slow else notes
-        image, history = _optimise(content_image, style_images, settings, device, progress, started, guide)
+        image, history = _optimise(content_image, style_images, settings, device, progress, started, guide,
+                                   extra_terms)
     output = color.finish_output(resize_to(to_pil(image), output_size), photo, settings.preserve_color)
     return Result(
         image=output,
@@ -210,6 +217,7 @@ def _optimise(
     progress: ProgressCallback | None,
     started: float,
     guide: FaceGuide | None = None,
+    extra_terms: ExtraTerms | None = None,
 ) -> tuple[torch.Tensor, list[dict[str, float]]]:
     """Gatys: minimise J over the pixels of G, coarse to fine along the schedule.
 
@@ -231,7 +239,8 @@ def _optimise(
 
         def objective_with(vgg: VGG19Features) -> Objective:
             """This scale's J, its targets computed by ``vgg`` (bf16 or float32)."""
-            return build_objective(vgg, content, styles, settings, masks=masks)
+            extra = extra_terms(vgg, content, styles, masks) if extra_terms is not None else ()
+            return build_objective(vgg, content, styles, settings, masks=masks, extra_terms=extra)
 
         if image is None:
             image = initial_image(content, settings, generator, style_image=style_images, device=device)

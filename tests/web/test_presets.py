@@ -45,7 +45,7 @@ def test_extra_controls_are_exactly_the_listed_fields_that_exist():
     fields = {field.name for field in dataclasses.fields(Settings)}
     expected = [name for name in presets.EXTRA_CONTROLS if name in fields]
     assert [control.name for control in presets.extra_controls()] == expected
-    assert presets.settable_options() == presets.BASIC_OPTIONS + tuple(expected)
+    assert presets.settable_options() == presets.BASIC_OPTIONS + tuple(expected) + ("medium",)
 
 
 def test_the_real_controls_are_offered():
@@ -58,7 +58,7 @@ def test_the_real_controls_are_offered():
     assert controls["preserve_color"].choices == ("off", "luminance", "histogram")
     assert controls["preserve_color"].default == "off"
     described = presets.describe()
-    assert [c["name"] for c in described["controls"]] == list(controls)
+    assert [c["name"] for c in described["controls"]] == [*controls, "medium"]  # the drawing choice last
     assert "face_protect" in described["options"]
 
 

@@ -51,6 +51,7 @@ class Objective(nn.Module):
         alpha: float,
         beta: float,
         tv_weight: float = 0.0,
+        extra_terms: Sequence[tuple[str, nn.Module, float]] = (),
     ) -> None:
         super().__init__()
         self.encoder = encoder
@@ -60,7 +61,11 @@ class Objective(nn.Module):
         self.alpha = alpha
         self.beta = beta
         self.tv_weight = tv_weight
-        self.layers = sorted({loss.layer for loss in [*content_losses, *style_losses]})
+        # (name, term, weight): further terms on the same features, e.g. the sketch's patch loss.
+        self.extra_names = [name for name, _, _ in extra_terms]
+        self.extra_losses = nn.ModuleList([term for _, term, _ in extra_terms])
+        self.extra_weights = [weight for _, _, weight in extra_terms]
+        self.layers = sorted({loss.layer for loss in [*content_losses, *style_losses, *self.extra_losses]})
 
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
         features = self.encoder(image, self.layers)
@@ -76,6 +81,10 @@ class Objective(nn.Module):
         total = self.alpha * content + self.beta * style
         costs["content"] = content
         costs["style"] = style
+        for name, loss, weight in zip(self.extra_names, self.extra_losses, self.extra_weights):
+            costs[f"{name}.{loss.layer}"] = value = loss(features)
+            costs[name] = costs.get(name, image.new_zeros(())) + value
+            total = total + weight * value
         if self.tv_weight:
             costs["tv"] = tv = total_variation(image)
             total = total + self.tv_weight * tv
@@ -101,6 +110,7 @@ def build_objective(
     settings: Settings,
     *,
     masks: FaceMasks | None = None,
+    extra_terms: Sequence[tuple[str, nn.Module, float]] = (),
 ) -> Objective:
     """Compute targets from ``content`` (1, 3, H, W) and ``styles`` and return the criterion.
 
@@ -138,6 +148,7 @@ def build_objective(
         alpha=settings.alpha,
         beta=settings.style_weight,
         tv_weight=settings.tv_weight,
+        extra_terms=extra_terms,
     )
 
 

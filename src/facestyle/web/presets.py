@@ -17,6 +17,7 @@ from typing import Any, Mapping
 from facestyle.errors import OptionError, did_you_mean
 from facestyle.option_specs import OptionSpec
 from facestyle.settings import OPTION_SPECS, Settings, make_settings
+from facestyle.sketch.exemplars import MEDIUMS, get_medium
 from facestyle.web.config import StudioConfig
 
 #: The studio's qualities as Settings overrides: "fast" is the one-pass MicroAST mode with the face
@@ -93,9 +94,17 @@ def extra_controls() -> list[Control]:
     return controls
 
 
+#: A drawing instead of a painting (:func:`facestyle.sketch`, docs/sketch.md): the medium's own
+#: bundled drawing is the style; the quality's method "fast" gives the classical rendering only.
+DRAWING_CONTROL = Control(
+    "medium", "Drawing", "draw in pencil, charcoal or ink, after the medium's own drawing, instead of painting",
+    "select", OFF, choices=(OFF, *MEDIUMS),
+)
+
+
 def settable_options() -> tuple[str, ...]:
-    """Every option name a client may send: the basic ones and the existing extra controls."""
-    return BASIC_OPTIONS + tuple(control.name for control in extra_controls())
+    """Every option name a client may send: the basic ones, the existing extra controls, the drawing."""
+    return BASIC_OPTIONS + tuple(control.name for control in extra_controls()) + (DRAWING_CONTROL.name,)
 
 
 def parse_options(form: Mapping[str, str], config: StudioConfig) -> tuple[str, dict[str, Any]]:
@@ -127,11 +136,13 @@ def parse_options(form: Mapping[str, str], config: StudioConfig) -> tuple[str, d
             )
         if text is None or str(text).strip() == "":
             continue  # An empty form field means "use the preset".
-        value = _convert(name, str(text).strip(), types_by_name[name])
+        value = _convert(name, str(text).strip(), types_by_name.get(name, str))
         if name in caps and isinstance(value, int) and value > caps[name]:
             raise OptionError(f"{name} must be at most {caps[name]} in this studio, not {value}")
         options[name] = value
-    make_settings(**options)  # Validates every value; raises OptionError with a hint.
+    if options.get("medium") is not None:
+        get_medium(options["medium"])
+    make_settings(**{name: value for name, value in options.items() if name != "medium"})  # raises with a hint
     return quality, options
 
 
@@ -140,7 +151,7 @@ def describe() -> dict[str, Any]:
     return {
         "qualities": [{"name": name, "options": quality_options(name)} for name in QUALITY_PRESETS],
         "default_quality": DEFAULT_QUALITY,
-        "controls": [dataclasses.asdict(control) for control in extra_controls()],
+        "controls": [dataclasses.asdict(control) for control in (*extra_controls(), DRAWING_CONTROL)],
         "methods": list(OPTION_SPECS["method"].choices),
         "options": list(("quality", *settable_options())),
     }

@@ -20,6 +20,7 @@ from facestyle.cores import use_threads
 from facestyle.engine import Progress, Result, stylize
 from facestyle.errors import Cancelled, FacestyleError
 from facestyle.image.io import save_image
+from facestyle.sketch.drawing import sketch
 from facestyle.web import gallery
 from facestyle.web.files import JobFiles
 from facestyle.web.store import CANCELLED, DONE, FAILED, Job, JobStore
@@ -65,6 +66,7 @@ class Worker:
         wakeup: threading.Condition,
         cancels: CancelFlags,
         engine: Engine = stylize,
+        drawer: Engine = sketch,
         preview_seconds: float = 0.5,
         preview_size: int = 384,
         threads: int | None = None,
@@ -77,6 +79,7 @@ class Worker:
         self.wakeup = wakeup
         self.cancels = cancels
         self.engine = engine
+        self.drawer = drawer
         self.preview_seconds = preview_seconds
         self.preview_size = preview_size
         self._stopping = threading.Event()
@@ -120,14 +123,19 @@ class Worker:
                 if painting is None:
                     raise FacestyleError(f"the gallery has no painting '{job.style_id}' any more; pick another")
                 style = painting.read_bytes()
-            result = self.engine(
-                self.files.path(job.id, JobFiles.CONTENT),
-                style,
-                progress=reporter,
-                device=self.device,
-                fast_preview=True,  # a picture within a second, painted over as the optimisation runs
-                **job.options,
-            )
+            options = dict(job.options)
+            medium = options.pop("medium", None)
+            if medium is not None:
+                result = self._draw(job, medium, options, reporter)
+            else:
+                result = self.engine(
+                    self.files.path(job.id, JobFiles.CONTENT),
+                    style,
+                    progress=reporter,
+                    device=self.device,
+                    fast_preview=True,  # a picture within a second, painted over as the optimisation runs
+                    **options,
+                )
         except ServerStopping:
             self.store.requeue(job.id)
             return
@@ -149,6 +157,13 @@ class Worker:
             self.cancels.clear(job.id)
         if self.store.get(job.id) is None:
             self.files.remove(job.id)  # Deleted while it ran: drop whatever was written since.
+
+    def _draw(self, job: Job, medium: str, options: dict[str, Any], reporter: Any) -> Result:
+        """A drawing job: the classical rendering for the fast quality, else the full drawing, which
+        reports the classical one first."""
+        quality = "fast" if options.pop("method", None) == "fast" else "full"
+        return self.drawer(self.files.path(job.id, JobFiles.CONTENT), medium=medium, quality=quality,
+                           progress=reporter, device=self.device, **options)
 
     def _save(self, job: Job, result: Result, started: float) -> None:
         try:
