@@ -25,7 +25,6 @@ from facestyle.errors import OptionError
 from facestyle.events import Progress, ProgressCallback, Result
 from facestyle.faces.analysis import NO_FACE_NOTICE, analyse_quick
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
-from facestyle.fast.adain import paint_adain
 from facestyle.fast.paint import paint_one_pass
 from facestyle.features.encoder import load_encoder, precision_notice
 from facestyle.features.vgg import VGG19Features
@@ -48,6 +47,7 @@ from facestyle.optim.schedule import (
     style_side,
     upscale_result,
 )
+from facestyle.optim.start import initial_image
 from facestyle.settings import ONE_PASS_METHODS, Settings, make_settings
 from facestyle.sizing import check_size
 
@@ -354,33 +354,6 @@ def _optimiser_on(
     history = {"history_size": TEXTURE_HISTORY} if texture and settings.optimizer == "lbfgs" else {}
     optimizer = make_optimizer(settings.optimizer, pixels, lr=settings.learning_rate, bounds=(0.0, 1.0), **history)
     return optimizer, evaluate
-
-
-def initial_image(
-    content: torch.Tensor,
-    settings: Settings,
-    generator: torch.Generator,
-    *,
-    style_image: Image.Image | list[Image.Image] | None = None,
-    device: torch.device | None = None,
-) -> torch.Tensor:
-    """G at step 0: the photo, uniform noise, the photo plus U(−noise, noise) clipped to [0, 1],
-    or the AdaIN result (a warm start that already carries the style's colours and textures).
-
-    ``content+noise`` is what the report's course code did (noise ±0.25 on a [0, 1] image).
-    """
-    if settings.init == "content":
-        return content.detach().clone()
-    if settings.init == "adain":
-        if style_image is None:
-            raise OptionError("init 'adain' needs the style image")
-        content_image = to_pil(content)
-        styles = style_image if isinstance(style_image, list) else [style_image]
-        return paint_adain(content_image, styles, settings, max(content_image.size), device or content.device)
-    noise = torch.rand(content.shape, generator=generator).to(content.device)
-    if settings.init == "noise":
-        return noise
-    return (content + (noise * 2 - 1) * settings.noise).clamp(0, 1)
 
 
 def measure_costs(
