@@ -184,7 +184,8 @@ def main() -> None:
     naming.add_arguments(parser)
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    results = naming.results_for("print_size", args.machine or naming.machine_id(), naming.commit_id(), args.out)
+    commit = naming.commit_id()
+    results = naming.results_for("print_size", args.machine or naming.machine_id(), commit, args.out)
     started = datetime.datetime.now(datetime.timezone.utc)
     rows = [render_one(args.work, photo, painting, size, args.set)
             for photo, painting in pairs(args.pairs) if photo in (args.photos or PHOTOS) for size in args.sizes]
@@ -195,7 +196,7 @@ def main() -> None:
     contact_sheet(args.work, rows, sheet)
     print(f"results: {results.file('.json')}, {sheet}", flush=True)
     load = ", ".join(f"{value:.2f}" for value in os.getloadavg())
-    note = (f"Measured {started:%Y-%m-%d %H:%M} UTC, commit {naming.commit_id()}, {args.pairs} pairs, "
+    note = (f"Measured {started:%Y-%m-%d %H:%M} UTC, commit {commit}, {args.pairs} pairs, "
             f"options {' '.join(args.set) or 'default'}; load average at the end {load}.")
     if not args.no_markdown:
         replace_section(ROOT / "BENCHMARKS.md", "print_size", markdown(rows, sheet, note))
