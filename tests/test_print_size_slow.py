@@ -18,7 +18,7 @@ def test_a_1024_px_portrait_is_the_512_px_one_refined_and_keeps_the_face():
     texture = [row for row in result.history if row["size"] == 1024]
     assert texture and all("anchor" in row for row in texture)
     assert not any("style.relu4_1" in row for row in texture)  # the deep layers stay at 512 px
-    # 62 s on an idle 2-core CPU (BENCHMARKS.md#print-size-portraits); a bound a loaded machine also meets.
+    # The 90 s target on an idle 2-core CPU (BENCHMARKS.md#print-size-portraits), with room for a loaded machine.
     assert result.seconds < 240
     report = landmark_nme(resize_long_side(load_image(PHOTO), 1024), result.image)
     assert report.face_detected and report.mean_nme < 0.05
