@@ -19,11 +19,12 @@ import torch
 from PIL import Image
 
 from facestyle.costs.objective import Objective, blend_weights, build_objective
+from facestyle.costs.texture import build_texture_objective
+from facestyle.costs.tiled import TiledObjective
 from facestyle.errors import OptionError
 from facestyle.events import Progress, ProgressCallback, Result
 from facestyle.faces.analysis import NO_FACE_NOTICE, analyse_quick
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
-from facestyle.fast.adain import paint_adain
 from facestyle.fast.paint import paint_one_pass
 from facestyle.features.encoder import load_encoder, precision_notice
 from facestyle.features.vgg import VGG19Features
@@ -37,8 +38,21 @@ from facestyle.image.io import (
     to_tensor,
 )
 from facestyle.optim.optimizers import make_optimizer
-from facestyle.optim.schedule import Scale, make_schedule, style_side, upscale_result
+from facestyle.optim.schedule import (
+    Scale,
+    ScheduleClock,
+    run_schedule,
+    scale_costs,
+    settled,
+    style_side,
+    upscale_result,
+)
+from facestyle.optim.start import initial_image
 from facestyle.settings import ONE_PASS_METHODS, Settings, make_settings
+from facestyle.sizing import check_size
+
+#: L-BFGS pairs kept on a texture scale (the composition scales keep the optimiser's default).
+TEXTURE_HISTORY = 10
 
 #: Further terms of J per scale: (encoder, content, styles, masks) → [(name, term, weight)].
 ExtraTerms = Callable[[VGG19Features, torch.Tensor, list[torch.Tensor], Any], Sequence[tuple[str, Any, float]]]
@@ -100,6 +114,7 @@ def stylize(
         torch.backends.cuda.matmul.allow_tf32 = settings.allow_tf32
         torch.backends.cudnn.allow_tf32 = settings.allow_tf32
     content_image = load_image(content, what="content image")
+    size_warnings = tuple(check_size(settings, content_image.size, device=device.type))
     style_images = load_styles(style, settings)
     photo = resize_long_side(content_image, settings.size)
     output_size = photo.size
@@ -137,7 +152,7 @@ def stylize(
         settings=settings,
         seconds=time.perf_counter() - started,
         device=str(device),
-        notes=notes,
+        notes=size_warnings + notes,
     )
 
 
@@ -204,9 +219,15 @@ class _Run:
     started: float
     schedule: list[Scale]
     encoder: VGG19Features
+    clock: ScheduleClock
+    output_size: tuple[int, int]
     exact_encoder: VGG19Features | None = None  # float32, loaded if a bf16 scale must finish in it
     history: list[dict[str, float]] = field(default_factory=list)
     step: int = 0
+
+    @property
+    def total_steps(self) -> int:
+        return sum(scale.steps for scale in self.schedule)
 
 
 def _optimise(
@@ -222,12 +243,15 @@ def _optimise(
     """Gatys: minimise J over the pixels of G, coarse to fine along the schedule.
 
     Per scale: the photo and paintings at that size, the face stage's masks at that size, the
-    objective built from them, G started from the coarser result, then the optimiser's steps.
+    objective built from them (a texture scale's: shallow layers anchored to the coarser result),
+    G started from the coarser result, then the optimiser's steps.
     """
-    schedule = make_schedule(settings.size, settings.steps, settings.scales, settings.min_size)
+    schedule = run_schedule(settings)
     generator = torch.Generator().manual_seed(settings.seed)
     torch.manual_seed(settings.seed)
-    run = _Run(settings, device, progress, started, schedule, load_encoder(settings, device))
+    clock = ScheduleClock(schedule, scale_costs(settings, schedule))
+    run = _Run(settings, device, progress, started, schedule, load_encoder(settings, device), clock,
+               resize_long_side(content_image, settings.size).size)
     image: torch.Tensor | None = None
     coarse_content: torch.Tensor | None = None
     for level, scale in enumerate(schedule):
@@ -236,9 +260,14 @@ def _optimise(
         styles = [to_tensor(resize_long_side(style, side)).to(device) for style in style_images]
         use_faces = guide is not None and settings.face_aware
         masks = face_masks(guide, content.shape[-2:], styles[0].shape[-2:]) if use_faces else None
+        coarse = image
 
-        def objective_with(vgg: VGG19Features) -> Objective:
+        def objective_with(vgg: VGG19Features) -> Objective | TiledObjective:
             """This scale's J, its targets computed by ``vgg`` (bf16 or float32)."""
+            if scale.texture and coarse is not None:
+                texture = build_texture_objective(vgg, content, styles, coarse, settings, masks=masks,
+                                                  octave=scale.texture)
+                return TiledObjective(texture, settings.tile) if 0 < settings.tile < scale.size else texture
             extra = extra_terms(vgg, content, styles, masks) if extra_terms is not None else ()
             return build_objective(vgg, content, styles, settings, masks=masks, extra_terms=extra)
 
@@ -254,94 +283,86 @@ def _optimise(
 
 
 def _optimise_scale(
-    run: _Run, level: int, image: torch.Tensor, objective_with: Callable[[VGG19Features], Objective]
+    run: _Run, level: int, image: torch.Tensor,
+    objective_with: Callable[[VGG19Features], Objective | TiledObjective],
 ) -> torch.Tensor:
-    """Run one scale's steps from ``image``; returns the scale's result (1, 3, H, W) in [0, 1]."""
+    """Run one scale's steps from ``image``; returns the scale's result (1, 3, H, W) in [0, 1].
+
+    The scale ends early when the line search finds no decrease (in float32), or when the
+    convergence rule (``stop_tol`` over ``stop_window`` steps) says J no longer falls.
+    """
     settings, scale = run.settings, run.schedule[level]
     # The pixels themselves are the variable, kept in [0, 1] by the optimiser, so what is optimised
     # is what is saved.
     pixels = image.detach().clamp(0, 1).clone().contiguous().requires_grad_(True)
-    optimizer, evaluate = _optimiser_on(pixels, objective_with(run.encoder), settings)
+    optimizer, evaluate = _optimiser_on(pixels, objective_with(run.encoder), settings, texture=bool(scale.texture))
     in_float32 = run.encoder.compute_dtype is None
-    size = (image.shape[-1], image.shape[-2])
-    for _ in range(scale.steps):
+    scale_started, totals = time.perf_counter(), []
+    for done in range(1, scale.steps + 1):
         run.step += 1
         result = optimizer.step(evaluate)
         names = list(result.costs)
         costs = dict(zip(names, torch.stack([result.costs[name].float() for name in names]).tolist()))
-        elapsed = time.perf_counter() - run.started
-        run.history.append({"step": run.step, "seconds": elapsed, "scale": level, "size": scale.size, **costs})
-        if run.progress is not None:
-            run.progress(
-                Progress(
-                    step=run.step,
-                    total_steps=settings.steps,
-                    costs=costs,
-                    elapsed=elapsed,
-                    size=size,
-                    evaluations=result.evaluations,
-                    _render=lambda: to_pil(pixels.detach()),
-                    scale=level,
-                    scales=len(run.schedule),
-                )
-            )
-        if result.converged and not in_float32:
+        totals.append(costs["total"])
+        _record_step(run, level, pixels, costs, result.evaluations, run.clock.eta(
+            level, done, time.perf_counter() - scale_started))
+        if result.converged and not in_float32 and not scale.texture:
             # The line search found no decrease in bf16. Late in a long run a step lowers J by
             # less than bf16's rounding moves it, so the search fails on noise, not because the
             # image is converged: finish this scale in float32 (targets recomputed, a fresh
-            # curvature history, since the old pairs measured bf16 gradients).
+            # curvature history, since the old pairs measured bf16 gradients). A texture scale
+            # just ends: float32 at print size would cost twice the time and memory for grain.
             if run.exact_encoder is None:
                 run.exact_encoder = load_encoder(settings, run.device, exact=True)
             optimizer, evaluate = _optimiser_on(pixels, objective_with(run.exact_encoder), settings)
             in_float32 = True
             continue
-        if result.converged:
+        if result.converged or settled(totals, settings.stop_window, settings.stop_tol):
             run.step = sum(s.steps for s in run.schedule[: level + 1])  # keep step numbers on the schedule
             break
     with torch.no_grad():
         return pixels.detach().clamp(0, 1)
 
 
+def _record_step(
+    run: _Run, level: int, pixels: torch.Tensor, costs: dict[str, float], evaluations: int, eta: float | None
+) -> None:
+    """Add a step to the history and report it (the callback may raise Cancelled to stop the run)."""
+    scale = run.schedule[level]
+    elapsed = time.perf_counter() - run.started
+    run.history.append({"step": run.step, "seconds": elapsed, "scale": level, "size": scale.size, **costs})
+    if run.progress is None:
+        return
+    run.progress(
+        Progress(
+            step=run.step,
+            total_steps=run.total_steps,
+            costs=costs,
+            elapsed=elapsed,
+            size=(pixels.shape[-1], pixels.shape[-2]),
+            evaluations=evaluations,
+            _render=lambda: to_pil(pixels.detach()),
+            scale=level,
+            scales=len(run.schedule),
+            eta=eta,
+            output_size=run.output_size,
+        )
+    )
+
+
 def _optimiser_on(
-    pixels: torch.Tensor, criterion: Objective, settings: Settings
+    pixels: torch.Tensor, criterion: Objective | TiledObjective, settings: Settings, *, texture: bool = False
 ) -> tuple[Any, Callable[[], dict[str, torch.Tensor]]]:
     """A fresh optimiser on ``pixels`` (1, 3, H, W), and the evaluation it steps with: J at the
-    current image, with ∂J/∂pixels left in ``pixels.grad``."""
+    current image, with ∂J/∂pixels left in ``pixels.grad``. A texture scale keeps a shorter L-BFGS
+    history: each pair holds two copies of a print-size image."""
 
     def evaluate() -> dict[str, torch.Tensor]:
-        costs = criterion(pixels)
-        costs["total"].backward()
-        return {name: value.detach() for name, value in costs.items()}
+        return criterion.evaluate(pixels)
 
-    optimizer = make_optimizer(settings.optimizer, pixels, lr=settings.learning_rate, bounds=(0.0, 1.0))
+    history = {"history_size": TEXTURE_HISTORY} if texture and settings.optimizer == "lbfgs" else {}
+    optimizer = make_optimizer(settings.optimizer, pixels, lr=settings.learning_rate, bounds=(0.0, 1.0), **history)
     return optimizer, evaluate
-
-
-def initial_image(
-    content: torch.Tensor,
-    settings: Settings,
-    generator: torch.Generator,
-    *,
-    style_image: Image.Image | list[Image.Image] | None = None,
-    device: torch.device | None = None,
-) -> torch.Tensor:
-    """G at step 0: the photo, uniform noise, the photo plus U(−noise, noise) clipped to [0, 1],
-    or the AdaIN result (a warm start that already carries the style's colours and textures).
-
-    ``content+noise`` is what the report's course code did (noise ±0.25 on a [0, 1] image).
-    """
-    if settings.init == "content":
-        return content.detach().clone()
-    if settings.init == "adain":
-        if style_image is None:
-            raise OptionError("init 'adain' needs the style image")
-        content_image = to_pil(content)
-        styles = style_image if isinstance(style_image, list) else [style_image]
-        return paint_adain(content_image, styles, settings, max(content_image.size), device or content.device)
-    noise = torch.rand(content.shape, generator=generator).to(content.device)
-    if settings.init == "noise":
-        return noise
-    return (content + (noise * 2 - 1) * settings.noise).clamp(0, 1)
 
 
 def measure_costs(

@@ -33,6 +33,10 @@ class Progress:
     _render: Callable[[], Image.Image] = field(repr=False, compare=False)
     scale: int = 0
     scales: int = 1
+    #: Seconds the run has left at most (every scheduled step), once a step has been timed.
+    eta: float | None = None
+    #: (width, height) of the finished image; None when it is ``size``.
+    output_size: tuple[int, int] | None = None
 
     def image(self) -> Image.Image:
         return self._render()

@@ -131,6 +131,28 @@ class Settings:
     #: Coarse-to-fine: number of sizes solved, smallest long side (see schedule.py).
     scales: int = option(3, low=1, high=8, help="coarse-to-fine sizes, 1 = solve at full size only")
     min_size: int = option(128, low=SIDE_RANGE[0], high=SIDE_RANGE[1], help="long side of the coarsest scale")
+    #: Above this long side the deep layers are not optimised again: larger outputs are painted at
+    #: this size, then refined by texture scales (schedule.py; BENCHMARKS.md#print-size-portraits).
+    composition_size: int = option(
+        512, low=SIDE_RANGE[0], high=SIDE_RANGE[1],
+        help="largest scale that plans the composition; larger outputs only refine the brush texture above it",
+    )
+    texture_steps: int = option(
+        8, low=0, high=100_000, help="most steps on each texture scale above composition_size"
+    )
+    #: Texture scales above this long side are evaluated tile by tile, so memory stays bounded
+    #: (costs/tiled.py; BENCHMARKS.md#print-size-portraits).
+    tile: int = option(
+        1024, low=0, high=SIDE_RANGE[1], help="paint texture scales larger than this in tiles of this size; 0 = never"
+    )
+    #: A scale ends once J fell by less than ``stop_tol`` (relative) over the last ``stop_window``
+    #: steps; 0 runs every scheduled step. 0.2 % over 20 steps never cuts the default 512 px run and
+    #: ends the report objective's 1,000 steps about 10 % sooner at +0.7 % J; looser rules stopped
+    #: it 12–22 % above its final J (BENCHMARKS.md#convergence-rule).
+    stop_tol: float = option(
+        0.002, low=0.0, high=1.0, help="end a scale when J fell by less than this fraction over stop_window steps"
+    )
+    stop_window: int = option(20, low=1, high=100_000, help="steps over which stop_tol is judged")
     #: ``residual`` keeps the finer scale's photo sharp and carries over only what was painted.
     upscale: str = option(
         "residual", choices=UPSCALES,

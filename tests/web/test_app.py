@@ -252,7 +252,7 @@ def test_unknown_and_malformed_ids_are_404_and_never_reach_the_file_system(clien
         ({"style_id": "../../etc/passwd"}, 422, "the gallery has no painting"),
         ({"style_id": "starry-night", "quality": "ultra"}, 422, "unknown quality 'ultra'"),
         ({"style_id": "starry-night", "size": "big"}, 422, "size must be a whole number"),
-        ({"style_id": "starry-night", "size": "5000"}, 422, "size must be at most 1024 in this studio"),
+        ({"style_id": "starry-night", "size": "5000"}, 422, "size must be at most 2048 in this studio"),
         ({"style_id": "starry-night", "steps": "-1"}, 422, "steps must be between"),
         ({"style_id": "starry-night", "steps": "100000"}, 422, "steps must be at most 1000"),
         ({"style_id": "starry-night", "method": "magic"}, 422, "unknown method 'magic'"),

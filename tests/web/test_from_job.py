@@ -156,3 +156,19 @@ def test_the_real_fast_method_re_renders_at_another_strength(make_config, face_b
             results.append(Image.open(io.BytesIO(client.get(done["links"]["result"]).content)).convert("RGB"))
     assert results[0].size == results[1].size
     assert results[0].tobytes() != results[1].tobytes()
+
+
+def test_the_print_version_is_the_same_portrait_at_the_print_size(tmp_path, engine, make_config):
+    # Photos are kept at the print size, so a print of a large upload keeps its detail.
+    config = make_config(max_size=64, print_size=128)
+    big = io.BytesIO()
+    Image.new("RGB", (300, 200), (120, 90, 60)).save(big, "PNG")
+    with TestClient(create_app(config, engine=engine)) as client:
+        assert client.get("/api/options").json()["limits"]["print_size"] == 128
+        first = upload(client, big.getvalue()).json()
+        wait_status(client, first["id"], ("done",))
+        assert Image.open(io.BytesIO(stored(config, first["id"], JobFiles.CONTENT))).size == (128, 85)
+        printed = rerender(client, first["id"], size=128)
+        assert printed.status_code == 202, printed.text
+        assert printed.json()["options"]["size"] == 128
+        assert rerender(client, first["id"], size=129).status_code == 422

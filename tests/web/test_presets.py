@@ -76,7 +76,7 @@ def test_off_means_no_colour_preservation(config):
 
 
 def test_the_studio_caps_size_and_steps(tmp_path):
-    small = StudioConfig(data_dir=tmp_path, max_size=256, max_steps=50)
+    small = StudioConfig(data_dir=tmp_path, max_size=256, max_steps=50, print_size=0)
     assert presets.parse_options({"quality": "best"}, small)[1] == {"method": "gatys", "size": 256, "steps": 50}
     with pytest.raises(OptionError, match="size must be at most 256"):
         presets.parse_options({"size": "300"}, small)
@@ -84,6 +84,16 @@ def test_the_studio_caps_size_and_steps(tmp_path):
         presets.parse_options({"quality": "fast", "steps": "51"}, small)
     with pytest.raises(OptionError, match="size must be between 16 and 8192"):
         presets.parse_options({"size": "8"}, small)
+
+
+def test_the_print_size_may_be_asked_for_but_presets_stay_within_max_size(tmp_path):
+    studio = StudioConfig(data_dir=tmp_path, max_size=256, max_steps=50, print_size=512)
+    assert presets.parse_options({"quality": "best"}, studio)[1]["size"] == 256
+    assert presets.parse_options({"size": "512"}, studio)[1]["size"] == 512
+    with pytest.raises(OptionError, match="size must be at most 512"):
+        presets.parse_options({"size": "513"}, studio)
+    with pytest.raises(OptionError, match="print_size must be 0"):
+        StudioConfig(data_dir=tmp_path, print_size=-1)
 
 
 def test_controls_take_their_choices_and_ranges_from_the_declared_specs():

@@ -59,7 +59,8 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
     faces.add_argument("--save-masks", metavar="FILE", help="write the photo's face region masks as an overlay PNG")
 
     optimisation = parser.add_argument_group("optimisation")
-    _add_flags(optimisation, "optimizer", "steps", "lr", "init", "noise", "seed", "scales", "min_size", "upscale")
+    _add_flags(optimisation, "optimizer", "steps", "lr", "init", "noise", "seed", "scales", "min_size", "upscale",
+               "composition_size", "texture_steps", "tile", "stop_tol", "stop_window")
     _add_flags(parser.add_argument_group("machine"), "device", "precision", "weights", "decoder_weights")
 
 

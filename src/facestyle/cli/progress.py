@@ -8,7 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from facestyle.engine import Progress, Result
-from facestyle.image.io import save_image
+from facestyle.image.io import resize_to, save_image
 
 
 def intermediate_path(output: Path, step: int) -> Path:
@@ -30,7 +30,10 @@ class _TerminalBar:
 
     def _open(self, total: int) -> tqdm:
         if self.bar is None:
-            self.bar = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True)
+            # No rate-based remaining time: a step at 2048 px costs many 128 px ones, so the engine's
+            # own estimate (Progress.eta) goes in the postfix instead.
+            self.bar = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True,
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
         return self.bar
 
 
@@ -49,12 +52,25 @@ class ProgressPrinter(_TerminalBar):
         if self.bar is not None:
             if event.total_steps != self.bar.total:
                 self.bar.total = event.total_steps
-            self.bar.set_postfix_str(_costs_text(event.costs) + f"{event.size[0]}x{event.size[1]}", refresh=False)
+            self.bar.set_postfix_str(_costs_text(event.costs) + _scale_text(event), refresh=False)
             self.bar.update(event.step - self.bar.n)
         if self.save_every and self.output is not None and event.step % self.save_every == 0:
             path = intermediate_path(self.output, event.step)
-            save_image(event.image(), path, metadata={"step": event.step, "costs": event.costs})
+            # Full size whatever scale is being painted, so snapshots compare with the result.
+            snapshot = resize_to(event.image(), event.output_size or event.size)
+            save_image(snapshot, path, metadata={"step": event.step, "costs": event.costs})
             self.saved.append(path)
+
+
+def _scale_text(event: Progress) -> str:
+    """The size being painted, which scale of how many, and the time left when known."""
+    text = f"{event.size[0]}x{event.size[1]}"
+    if event.scales > 1:
+        text += f" scale {event.scale + 1}/{event.scales}"
+    if event.eta is not None:
+        minutes, seconds = divmod(round(event.eta), 60)
+        text += f" left ≤{minutes}:{seconds:02d}"
+    return text
 
 
 def _costs_text(costs: dict[str, float]) -> str:

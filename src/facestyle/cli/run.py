@@ -46,7 +46,8 @@ def handle(args: argparse.Namespace) -> int:
     from facestyle.costlog import check_log_path, plot_histories, write_history
     from facestyle.engine import resolve_device, stylize
     from facestyle.features.encoder import precision_notice
-    from facestyle.image.io import check_output_path
+    from facestyle.image.io import check_output_path, load_image
+    from facestyle.sizing import check_size
 
     config = load_config(args.config) if args.config else None
     content, styles = run_inputs(args, config)
@@ -69,15 +70,18 @@ def handle(args: argparse.Namespace) -> int:
     settings = make_run_settings(
         config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
     )
-    # Said before the run too: it is about how long the run will take.
-    slow = precision_notice(settings, resolve_device(settings.device))
-    if slow:
-        print(f"facestyle: {slow}", file=sys.stderr)
+    # Said before the run too: they are about how long the run will take and whether it can work.
+    device = resolve_device(settings.device)
+    early = check_size(settings, load_image(content, what="content image").size, device=device.type)
+    slow = precision_notice(settings, device)
+    early += [slow] if slow else []
+    for notice in early:
+        print(f"facestyle: {notice}", file=sys.stderr)
     printer = ProgressPrinter(enabled=not args.quiet, save_every=save_every, output=output)
     with printer:
         result = stylize(content, styles, settings, progress=printer)
     for note in result.notes:
-        if note != slow:
+        if note not in early:
             print(f"facestyle: {note}", file=sys.stderr)
     if args.save_masks:
         _save_mask_overlay(content, settings.size, args.save_masks)

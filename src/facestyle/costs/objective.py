@@ -39,7 +39,11 @@ from facestyle.settings import Settings
 
 
 class Objective(nn.Module):
-    """J = α·J_content + β·Σ_ℓ λ^[ℓ]·J_style^[ℓ] + tv_weight·TV, evaluated on images (B, 3, H, W)."""
+    """J = α·J_content + β·Σ_ℓ λ^[ℓ]·J_style^[ℓ] + tv_weight·TV, evaluated on images (B, 3, H, W).
+
+    ``anchor``: a term on the image itself (a texture scale's hold on the coarser result,
+    :mod:`facestyle.costs.texture`), added as ``anchor_weight·anchor(G)``.
+    """
 
     def __init__(
         self,
@@ -52,8 +56,12 @@ class Objective(nn.Module):
         beta: float,
         tv_weight: float = 0.0,
         extra_terms: Sequence[tuple[str, nn.Module, float]] = (),
+        anchor: nn.Module | None = None,
+        anchor_weight: float = 0.0,
     ) -> None:
         super().__init__()
+        self.anchor = anchor
+        self.anchor_weight = anchor_weight
         self.encoder = encoder
         self.content_losses = nn.ModuleList(content_losses)
         self.style_losses = nn.ModuleList(style_losses)
@@ -67,8 +75,14 @@ class Objective(nn.Module):
         self.extra_weights = [weight for _, _, weight in extra_terms]
         self.layers = sorted({loss.layer for loss in [*content_losses, *style_losses, *self.extra_losses]})
 
+    def evaluate(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
+        """J and its terms at ``image``, with ∂J/∂image accumulated into ``image.grad``."""
+        costs = self(image)
+        costs["total"].backward()
+        return {name: value.detach() for name, value in costs.items()}
+
     def forward(self, image: torch.Tensor) -> dict[str, torch.Tensor]:
-        features = self.encoder(image, self.layers)
+        features = self.encoder(image, self.layers) if self.layers else {}
         costs: dict[str, torch.Tensor] = {}
         content = image.new_zeros(())
         for loss in self.content_losses:
@@ -85,6 +99,9 @@ class Objective(nn.Module):
             costs[f"{name}.{loss.layer}"] = value = loss(features)
             costs[name] = costs.get(name, image.new_zeros(())) + value
             total = total + weight * value
+        if self.anchor is not None:
+            costs["anchor"] = anchor = self.anchor(image)
+            total = total + self.anchor_weight * anchor
         if self.tv_weight:
             costs["tv"] = tv = total_variation(image)
             total = total + self.tv_weight * tv

@@ -59,6 +59,19 @@ def layer_channels(name: str) -> int:
     return _CHANNELS[int(canonical_layer(name)[4])]
 
 
+def pass_cost(last_layer: str) -> float:
+    """Multiply-adds per input pixel of a forward pass that stops at ``last_layer``: what a
+    step costs relative to another size or depth, for estimating how long a run has left."""
+    depth = LAYER_NAMES.index(canonical_layer(last_layer)) + 1
+    cost, in_channels = 0.0, 3
+    for name in LAYER_NAMES[:depth]:
+        block = int(name[4])
+        out_channels = _CHANNELS[block]
+        cost += 9 * in_channels * out_channels / 4 ** (block - 1)
+        in_channels = out_channels
+    return cost
+
+
 class VGG19Features(nn.Module):
     """VGG-19 up to ``relu5_4`` that returns a dict of the requested layers' activations.
 

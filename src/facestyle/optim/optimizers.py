@@ -222,12 +222,14 @@ class LBFGS:
 
 
 def make_optimizer(
-    name: str, image: torch.Tensor, *, lr: float, bounds: tuple[float, float] | None = None
+    name: str, image: torch.Tensor, *, lr: float, bounds: tuple[float, float] | None = None,
+    history_size: int = 30,
 ) -> Adam | LBFGS:
     """The optimiser called ``name`` ("adam" or "lbfgs") working on ``image``.
 
-    ``bounds`` keeps L-BFGS's variable in a box (Adam clips its pixels to [0, 1] anyway).
+    ``bounds`` keeps L-BFGS's variable in a box (Adam clips its pixels to [0, 1] anyway);
+    ``history_size`` is L-BFGS's number of curvature pairs.
     """
     if name == "adam":
         return Adam(image, lr=lr)
-    return LBFGS(image, lr=lr, bounds=bounds)
+    return LBFGS(image, lr=lr, bounds=bounds, history_size=history_size)

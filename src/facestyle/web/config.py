@@ -29,6 +29,9 @@ class StudioConfig:
     max_upload_bytes: int = 20 * MEGABYTE
     max_upload_pixels: int = 50_000_000
     max_size: int = 1024
+    #: Long side of the "print" version offered after a portrait (0: none). Photos are kept at this
+    #: resolution so the print has their detail; ordinary jobs stay within ``max_size``.
+    print_size: int = 2048
     max_steps: int = 1000
     queue_limit: int = 8
     devices: tuple[str, ...] = ()
@@ -45,8 +48,15 @@ class StudioConfig:
         for name in ("max_upload_bytes", "max_upload_pixels", "max_size", "max_steps"):
             if getattr(self, name) < 1:
                 raise OptionError(f"{name} must be 1 or more, not {getattr(self, name)}")
+        if self.print_size < 0:
+            raise OptionError(f"print_size must be 0 (no print option) or more, not {self.print_size}")
         if self.queue_limit < 1:
             raise OptionError(f"queue_limit must be 1 or more, not {self.queue_limit}")
+
+    @property
+    def largest_size(self) -> int:
+        """The largest long side a job may ask for: the print size when offered, else ``max_size``."""
+        return max(self.max_size, self.print_size)
 
     @property
     def retention_seconds(self) -> float:

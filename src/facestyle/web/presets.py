@@ -123,6 +123,7 @@ def parse_options(form: Mapping[str, str], config: StudioConfig) -> tuple[str, d
     for name, cap in caps.items():
         if name in options:
             options[name] = min(options[name], cap)
+    caps["size"] = config.largest_size  # asked for explicitly: the print version
     allowed = settable_options()
     types_by_name = field_types()
     for name, text in form.items():

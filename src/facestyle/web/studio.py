@@ -119,7 +119,7 @@ class Studio:
             raise ValueError("give exactly one of style and style_id")
 
         def write_inputs(job_id: str) -> None:
-            long_side = self.config.max_size
+            long_side = self.config.largest_size
             self.files.write_atomic(job_id, JobFiles.CONTENT, clean_png(content, long_side=long_side))
             if style is not None:
                 self.files.write_atomic(job_id, JobFiles.STYLE, clean_png(style, long_side=long_side))
@@ -158,7 +158,7 @@ class Studio:
             for name in shared:
                 self.files.share(source.id, job_id, name)
             if style is not None:
-                self.files.write_atomic(job_id, JobFiles.STYLE, clean_png(style, long_side=self.config.max_size))
+                self.files.write_atomic(job_id, JobFiles.STYLE, clean_png(style, long_side=self.config.largest_size))
 
         try:
             return self._queue(write_inputs, quality=quality, options=options, style_id=style_id)

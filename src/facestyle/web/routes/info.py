@@ -39,6 +39,7 @@ def options(studio: StudioDep) -> dict[str, Any]:
             "max_upload_bytes": config.max_upload_bytes,
             "max_upload_pixels": config.max_upload_pixels,
             "max_size": config.max_size,
+            "print_size": config.print_size,
             "max_steps": config.max_steps,
             "queue_limit": config.queue_limit,
         },

@@ -76,6 +76,7 @@ async function init() {
   buildControls();
   $("start").addEventListener("click", start);
   $("cancel").addEventListener("click", cancel);
+  $("print").addEventListener("click", makePrint);
   renderHistory();
 }
 
@@ -285,12 +286,17 @@ function render(job) {
   status.querySelector(".bar").setAttribute("aria-valuenow", String(percent));
   $("status-text").textContent = statusText(job);
   show($("cancel"), job.status === "queued" || job.status === "running");
+  show($("print"), false);
   if (job.status === "done") {
     showImage(`${job.links.result}?v=${job.preview_version}`);
     const download = $("download");
     download.href = `${job.links.result}?download=1`;
-    download.setAttribute("download", `facestyle-${job.id.slice(0, 8)}.png`);
+    const print = printSize();
+    const isPrint = print > 0 && Number(job.options.size) >= print;
+    download.setAttribute("download", `facestyle-${job.id.slice(0, 8)}${isPrint ? "-print" : ""}.png`);
     show(download, true);
+    $("print").textContent = `Print size (${print} px)`;
+    show($("print"), print > 0 && !isPrint);
   } else if (job.preview_version !== state.previewVersion && job.preview_version > 0) {
     state.previewVersion = job.preview_version;
     showImage(`${job.links.preview}?v=${job.preview_version}`);
@@ -350,6 +356,28 @@ async function cancel() {
     render(await api(`/api/jobs/${state.job.id}/cancel`, { method: "POST" }));
   } catch (error) {
     formError(error.message);
+  }
+}
+
+// ---------- the print version: the shown portrait painted again at the studio's print size
+
+function printSize() { return (state.options && state.options.limits.print_size) || 0; }
+
+// The same photo, painting and options from the finished job (from_job, no upload), at print size;
+// the preview stays up until the print's own pictures arrive, then the download is the print.
+async function makePrint() {
+  const base = state.job;
+  if (!base || base.status !== "done") return;
+  const form = new FormData();
+  form.append("from_job", base.id);
+  form.append("quality", base.quality);
+  for (const [name, value] of Object.entries(base.options)) form.append(name, value === null ? "off" : String(value));
+  form.set("size", String(printSize()));
+  formError(null);
+  try {
+    follow(await api("/api/jobs", { method: "POST", body: form }), { keepImage: true });
+  } catch (error) {
+    formError(error.status === 503 ? `The studio is busy: ${error.message}` : error.message);
   }
 }
 
