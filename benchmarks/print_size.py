@@ -128,19 +128,21 @@ def contact_sheet(work: Path, rows: list[dict], path: Path) -> None:
     from PIL import Image, ImageDraw
 
     from facestyle.faces.analysis import analyse_quick
+    from facestyle.image.fonts import load_font
     from facestyle.image.io import load_image, resize_long_side
 
     sizes = sorted({row["size"] for row in rows})
     done = list(dict.fromkeys((row["photo"], row["painting"]) for row in rows))
     sheet = Image.new("RGB", (CROP * (len(sizes) + 1), (CROP + 20) * len(done)), "white")
     draw = ImageDraw.Draw(sheet)
+    font = load_font(13)
     for line, (photo, painting) in enumerate(done):
         top = line * (CROP + 20)
         smallest = load_image(work / f"{key(photo, painting, sizes[0])}.png")
         thumb = smallest.copy()
         thumb.thumbnail((CROP, CROP))
         sheet.paste(thumb, (0, top + 20))
-        draw.text((4, top + 4), f"{photo} × {painting}, {sizes[0]} px", fill="black")
+        draw.text((4, top + 4), f"{photo} × {painting}, {sizes[0]} px", fill="black", font=font)
         for column, size in enumerate(sizes, 1):
             image = load_image(work / f"{key(photo, painting, size)}.png")
             analysis = analyse_quick(resize_long_side(load_image(ROOT / PHOTOS[photo]), size))
@@ -150,7 +152,7 @@ def contact_sheet(work: Path, rows: list[dict], path: Path) -> None:
             left = int(min(max(cx - CROP / 2, 0), image.width - CROP))
             upper = int(min(max(cy - CROP / 2, 0), image.height - CROP))
             sheet.paste(image.crop((left, upper, left + CROP, upper + CROP)), (CROP * column, top + 20))
-            draw.text((CROP * column + 4, top + 4), f"{size} px, 1:1", fill="black")
+            draw.text((CROP * column + 4, top + 4), f"{size} px, 1:1", fill="black", font=font)
     sheet.save(path, quality=90)
 
 
