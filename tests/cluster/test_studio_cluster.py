@@ -15,13 +15,14 @@ require_cluster_tools(module=True)
 
 from facestyle.cluster.studio import ClusterStudio
 from facestyle.web.app import create_app
+from facestyle.web.config import StudioConfig
 from tests.cluster.workers import WorkerProcess, wait_registered
 from tests.web.conftest import wait_for, wait_status
 
 
 @pytest.fixture
-def studio_client(make_config, redis_url, prefix, tmp_path):
-    config = make_config()
+def studio_client(redis_url, prefix, tmp_path):
+    config = StudioConfig(data_dir=tmp_path / "studio", preview_seconds=0.0)
     studio = ClusterStudio(config, broker=redis_url, prefix=prefix)
     worker = WorkerProcess(redis_url, prefix, tmp_path)
     try:
@@ -38,12 +39,12 @@ def submit(client, face_bytes, **fields):
     return client.post("/api/jobs", files=files, data=data)
 
 
-def test_a_job_paints_remotely_with_events_preview_and_download(studio_client, face_bytes):
+def test_a_job_paints_remotely_with_events_preview_and_download(studio_client, face_path):
     health = studio_client.get("/api/health").json()
     assert health["mode"] == "cluster" and health["devices"] == ["cpu"]
     assert len(health["workers"]) == 1 and health["workers"][0]["job"] is None
 
-    created = submit(studio_client, face_bytes)
+    created = submit(studio_client, face_path.read_bytes())
     assert created.status_code == 202, created.text
     job = created.json()
     seen = []
@@ -64,8 +65,8 @@ def test_a_job_paints_remotely_with_events_preview_and_download(studio_client, f
     assert wait_status(studio_client, again.json()["id"], ("done",))["status"] == "done"
 
 
-def test_cancel_and_delete_through_the_api(studio_client, face_bytes):
-    job = submit(studio_client, face_bytes, steps="5000").json()
+def test_cancel_and_delete_through_the_api(studio_client, face_path):
+    job = submit(studio_client, face_path.read_bytes(), steps="5000").json()
     wait_for(lambda: studio_client.get(f"/api/jobs/{job['id']}").json()["progress"]["step"] > 0, timeout=60)
     cancelled = studio_client.post(f"/api/jobs/{job['id']}/cancel").json()
     assert cancelled["status"] == "cancelled"
