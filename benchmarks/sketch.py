@@ -8,7 +8,7 @@ with each medium's bundled drawing as the exemplar, for:
 - ``run``: plain ``facestyle.stylize`` (the ``facestyle run`` defaults) with the drawing as the style;
 - ``cv2``: OpenCV's ``cv2.pencilSketch`` (its grey output, with the parameters tutorials use:
   sigma_s 60, sigma_r 0.07, shade_factor 0.05; the default 0.02 gives a dark sheet), a widely used pip
-  photo-to-sketch filter, in its own virtual environment (``/tmp/fs/sketch-venv``, made with
+  photo-to-sketch filter, in its own virtual environment (``/tmp/sketch-venv``, made with
   ``python -m venv`` and ``pip install opencv-python-headless`` when missing), driven as a worker.
 
 Per output: every face of the photo found again and the landmark NME against the photo
@@ -60,7 +60,7 @@ PHOTOS = [ROOT / "examples" / "faces" / name for name in (
     "face_04_christina_koch_nasa_2014.jpg", "face_06_abraham_lincoln_1863.jpg",
     "face_14_older_man_pixabay2442565.jpg", "face_15_man_lowkey_pixabay852762.jpg",
 )]
-VENV = Path("/tmp/fs/sketch-venv")
+VENV = Path("/tmp/sketch-venv")
 METHODS = ("fast", "full", "run", "cv2")
 PAPER_TOLERANCE = 0.08
 

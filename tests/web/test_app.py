@@ -13,7 +13,7 @@ from facestyle.image.io import read_metadata
 from facestyle.web import gallery, presets
 from facestyle.web.app import create_app
 from facestyle.web.files import JobFiles, new_job_id
-from facestyle.web.store import JobStore
+from facestyle.web.store import SqliteJobStore
 from tests.web.conftest import (
     TINY,
     SlowEngine,
@@ -196,7 +196,7 @@ def test_a_graceful_restart_requeues_the_running_job_and_keeps_finished_results(
         interrupted = submit(client, face_bytes).json()
         wait_status(client, interrupted["id"], ("running",))
     # Stopped mid-run: back in the queue, and this try does not count against it.
-    store = JobStore(config.database)
+    store = SqliteJobStore(config.database)
     row = store.get(interrupted["id"])
     store.close()
     assert row.status == "queued" and row.attempts == 0
@@ -211,7 +211,7 @@ def test_after_a_crash_running_jobs_resume_once_then_fail_with_a_reason(make_con
     config = make_config()
     with TestClient(create_app(config)):
         pass  # creates the folders and the database
-    store = JobStore(config.database)
+    store = SqliteJobStore(config.database)
     files = JobFiles(config.jobs_dir)
     once, twice = new_job_id(), new_job_id()
     for job_id in (once, twice):

@@ -7,12 +7,12 @@ import threading
 import pytest
 
 from facestyle.web.files import new_job_id
-from facestyle.web.store import JobStore, QueueFull
+from facestyle.web.store import QueueFull, SqliteJobStore
 
 
 @pytest.fixture
 def store(tmp_path):
-    store = JobStore(tmp_path / "jobs.sqlite3")
+    store = SqliteJobStore(tmp_path / "jobs.sqlite3")
     yield store
     store.close()
 
@@ -109,10 +109,10 @@ def test_requeue_after_a_graceful_stop_does_not_count_the_try(store):
 
 def test_rows_survive_reopening_the_database(tmp_path):
     path = tmp_path / "jobs.sqlite3"
-    first = JobStore(path)
+    first = SqliteJobStore(path)
     job_id = add(first)
     first.close()
-    second = JobStore(path)
+    second = SqliteJobStore(path)
     assert second.get(job_id).status == "queued"
     assert second.ids_created_before(float("inf")) == [job_id] and second.all_ids() == {job_id}
     second.close()

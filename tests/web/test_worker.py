@@ -9,14 +9,14 @@ from PIL import Image
 
 from facestyle.errors import InputImageError
 from facestyle.web.files import JobFiles, new_job_id
-from facestyle.web.store import JobStore
+from facestyle.web.store import SqliteJobStore
 from facestyle.web.worker import CancelFlags, Worker
 from tests.web.conftest import SlowEngine, wait_for
 
 
 @pytest.fixture
 def parts(tmp_path, face_bytes):
-    store = JobStore(tmp_path / "jobs.sqlite3")
+    store = SqliteJobStore(tmp_path / "jobs.sqlite3")
     files = JobFiles(tmp_path / "jobs")
 
     def make_worker(engine):
@@ -92,14 +92,14 @@ def test_the_fast_picture_stays_up_while_the_coarse_scales_paint(parts):
     from PIL import Image
 
     from facestyle.events import Progress
-    from facestyle.web.worker import _ProgressReporter
+    from facestyle.web.worker import ProgressReporter
 
     make_worker, claim, store, files = parts
     job = claim()
     written = []
     worker = make_worker(SlowEngine())
     worker.write_preview = lambda job_id, image: written.append(image.size) or True
-    reporter = _ProgressReporter(worker, job.id)
+    reporter = ProgressReporter(worker, job.id)
 
     def event(step, scale, size):
         return Progress(step, 6, {}, 0.0, (size, size), step, lambda: Image.new("RGB", (size, size)),

@@ -33,7 +33,7 @@ class _TerminalBar:
             # No rate-based remaining time: a step at 2048 px costs many 128 px ones, so the engine's
             # own estimate (Progress.eta) goes in the postfix instead.
             self.bar = tqdm(total=total, unit="step", file=sys.stderr, dynamic_ncols=True, leave=True,
-                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} [{elapsed}{postfix}]")
+                            bar_format="{l_bar}{bar}| {n_fmt}/{total_fmt} {unit}s [{elapsed}{postfix}]")
         return self.bar
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from facestyle.cli.options import add_debug
+from facestyle.cli.worker import add_broker, broker_url, require_cluster_extra
 from facestyle.errors import OptionError
 
 
@@ -24,6 +25,7 @@ def add_command(commands: Any) -> None:
     serve.add_argument("--retention-hours", type=float, default=24.0, help="delete uploads and results after this long")
     serve.add_argument("--max-upload-mb", type=float, default=20.0, help="largest image upload, in MB")
     serve.add_argument("--queue-limit", type=int, default=8, help="jobs that may wait; more are refused as busy")
+    add_broker(serve, required_help="without it the studio paints in this process")
     add_debug(serve)
     serve.set_defaults(handler=handle)
 
@@ -41,5 +43,14 @@ def handle(args: argparse.Namespace) -> int:
         max_upload_bytes=int(args.max_upload_mb * MEGABYTE),
         queue_limit=args.queue_limit,
     )
-    serve(config, host=args.host, port=args.port)
+    broker = broker_url(args)
+    if broker is not None:
+        require_cluster_extra()
+        from facestyle.cluster.client import check_broker_url
+
+        check_broker_url(broker)
+    elif args.blobs:
+        raise OptionError("--blobs is for cluster mode; give --broker (or $FACESTYLE_BROKER) too")
+    blobs_dir = Path(args.blobs).expanduser() if args.blobs else None
+    serve(config, host=args.host, port=args.port, broker=broker, blobs_dir=blobs_dir, key_prefix=args.key_prefix)
     return 0

@@ -31,8 +31,11 @@ from facestyle.web.worker import Engine
 log = logging.getLogger("facestyle.web")
 
 
-def create_app(config: StudioConfig, *, engine: Engine = stylize) -> FastAPI:
-    """The studio as an ASGI app. The job workers run from startup to shutdown of the app."""
+def create_app(config: StudioConfig, *, engine: Engine = stylize, studio: Studio | None = None) -> FastAPI:
+    """The studio as an ASGI app. The job workers run from startup to shutdown of the app.
+
+    ``studio`` replaces the embedded one, e.g. with cluster mode's (:mod:`facestyle.cluster.studio`).
+    """
     app = FastAPI(
         title="facestyle studio",
         version=__version__,
@@ -48,7 +51,7 @@ def create_app(config: StudioConfig, *, engine: Engine = stylize) -> FastAPI:
         lifespan=_lifespan,
     )
     # The routes (routes.common.get_studio) and the server's shutdown find the studio here.
-    app.state.studio = Studio(config, engine=engine)
+    app.state.studio = studio if studio is not None else Studio(config, engine=engine)
     # Two images at the upload limit plus the small option fields.
     app.add_middleware(BodyLimit, max_bytes=2 * config.max_upload_bytes + MEGABYTE)
     app.add_middleware(HostGuard, allowed_hosts=config.allowed_hosts)

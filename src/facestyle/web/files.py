@@ -51,6 +51,13 @@ class JobFiles:
     def path(self, job_id: str, name: str) -> Path:
         return self.folder(job_id) / name
 
+    def read(self, job_id: str, name: str) -> bytes | None:
+        """The file's bytes, or None when it does not exist (yet, or any more)."""
+        try:
+            return self.path(job_id, name).read_bytes()
+        except FileNotFoundError:
+            return None
+
     def remove(self, job_id: str) -> None:
         shutil.rmtree(self.folder(job_id), ignore_errors=True)
 

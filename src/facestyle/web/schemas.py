@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from facestyle.web.store import Job
+from facestyle.web.jobs import Job
 
 
 class ErrorBody(BaseModel):
@@ -20,7 +20,9 @@ class ErrorBody(BaseModel):
 class Health(BaseModel):
     status: str = "ok"
     version: str
+    mode: str = Field(description="embedded (painting in the server) or cluster (remote workers)")
     devices: list[str]
+    workers: list[dict[str, Any]] = Field(description="The live painters: name, device, the job each paints")
     queued: int
     running: int
     queue_limit: int

@@ -6,6 +6,7 @@ import dataclasses
 import ipaddress
 import socket
 import sys
+from pathlib import Path
 from typing import Any, Callable
 
 import uvicorn
@@ -43,8 +44,19 @@ def check_port_free(host: str, port: int) -> None:
             ) from None
 
 
-def serve(config: StudioConfig, *, host: str = "127.0.0.1", port: int = 8765) -> None:
-    """Run the studio until Ctrl-C. Binding to anything but loopback prints a warning."""
+def serve(
+    config: StudioConfig,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 8765,
+    broker: str | None = None,
+    blobs_dir: Path | None = None,
+    key_prefix: str = "facestyle:",
+) -> None:
+    """Run the studio until Ctrl-C. Binding to anything but loopback prints a warning.
+
+    With ``broker`` (a Redis URL) the server only queues jobs; ``facestyle worker`` processes paint them.
+    """
     from facestyle.web.app import create_app
 
     if not 0 < port < 65536:
@@ -65,7 +77,15 @@ def serve(config: StudioConfig, *, host: str = "127.0.0.1", port: int = 8765) ->
         f"(API docs at /docs; data in {config.data_dir}, kept {config.retention_hours:g} h; Ctrl-C stops)",
         file=sys.stderr,
     )
-    app = create_app(config)
+    studio = None
+    if broker is not None:
+        from facestyle.cluster.client import redacted
+        from facestyle.cluster.studio import ClusterStudio
+
+        studio = ClusterStudio(config, broker=broker, blobs_dir=blobs_dir, prefix=key_prefix)
+        print(f"facestyle studio: cluster mode, jobs queued on {redacted(broker)} for 'facestyle worker' "
+              "processes", file=sys.stderr)
+    app = create_app(config, studio=studio)
     uvicorn_config = uvicorn.Config(
         app, host=host.strip("[]"), port=port, log_level="warning", timeout_graceful_shutdown=5
     )

@@ -1,4 +1,4 @@
-"""The job queue, persisted in SQLite so a restart loses no finished result and no waiting job.
+"""The embedded studio's job queue, persisted in SQLite so a restart loses no finished result and no waiting job.
 
 A job moves ``queued → running → done | failed | cancelled`` (or ``queued → cancelled``). Every
 transition is one UPDATE guarded by the state it leaves, so a worker finishing a job that was
@@ -12,12 +12,21 @@ import json
 import sqlite3
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-QUEUED, RUNNING, DONE, FAILED, CANCELLED = "queued", "running", "done", "failed", "cancelled"
-FINISHED = (DONE, FAILED, CANCELLED)
+from facestyle.web.jobs import (
+    CANCELLED,
+    DONE,
+    FAILED,
+    FINISHED,
+    QUEUED,
+    RUNNING,
+    Job,
+    QueueFull,
+)
+
+__all__ = ["CANCELLED", "DONE", "FAILED", "FINISHED", "QUEUED", "RUNNING", "Job", "QueueFull", "SqliteJobStore"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -42,38 +51,8 @@ CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created);
 """
 
 
-@dataclass(frozen=True)
-class Job:
-    """One row of the queue. Times are Unix seconds."""
-
-    id: str
-    status: str
-    created: float
-    quality: str
-    options: dict[str, Any]
-    style_id: str | None = None
-    started: float | None = None
-    finished: float | None = None
-    step: int = 0
-    total_steps: int = 0
-    costs: dict[str, float] = field(default_factory=dict)
-    error: str | None = None
-    attempts: int = 0
-    device: str | None = None
-    seconds: float | None = None
-    preview_version: int = 0
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in FINISHED
-
-
-class QueueFull(Exception):
-    """``add`` found ``limit`` jobs already waiting."""
-
-
-class JobStore:
-    """SQLite-backed job rows. Safe to call from any thread."""
+class SqliteJobStore:
+    """SQLite-backed job rows (the :class:`~facestyle.web.jobs.JobStore` of the embedded studio). Thread-safe."""
 
     def __init__(self, path: Path):
         self.path = Path(path)

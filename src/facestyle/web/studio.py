@@ -19,8 +19,9 @@ from facestyle.engine import stylize
 from facestyle.web.config import StudioConfig, make_private_dir
 from facestyle.web.errors import Busy, NotFound
 from facestyle.web.files import JobFiles, is_job_id, new_job_id
+from facestyle.web.jobs import Job, JobStore, QueueFull
 from facestyle.web.retention import Janitor
-from facestyle.web.store import Job, JobStore, QueueFull
+from facestyle.web.store import SqliteJobStore
 from facestyle.web.uploads import clean_png
 from facestyle.web.worker import CancelFlags, Engine, Worker
 
@@ -43,16 +44,19 @@ def default_devices() -> tuple[str, ...]:
 class Studio:
     """Jobs in, results out. Thread-safe; one instance per server."""
 
+    #: What ``GET /api/health`` reports: jobs paint in this server's own threads.
+    mode = "embedded"
+
     def __init__(self, config: StudioConfig, *, engine: Engine = stylize):
         self.config = config
         make_private_dir(config.data_dir)
-        self.files = JobFiles(config.jobs_dir)
-        self.store = JobStore(config.database)
-        self.cancels = CancelFlags()
         self.wakeup = threading.Condition()
-        self.devices = config.devices or default_devices()
+        self.files: Any = JobFiles(config.jobs_dir)
+        self.store: JobStore = SqliteJobStore(config.database)
+        self.cancels: Any = CancelFlags()
+        self._devices = config.devices or default_devices()
         # Workers painting on the CPU at once split its cores (BENCHMARKS.md#cores-shared).
-        cpu_workers = sum(1 for device in self.devices if device == "cpu")
+        cpu_workers = sum(1 for device in self._devices if device == "cpu")
         cpu_threads = threads_per_worker(cpu_workers) if cpu_workers else None
         self.workers = [
             Worker(
@@ -66,14 +70,34 @@ class Studio:
                 preview_size=config.preview_size,
                 threads=cpu_threads if device == "cpu" else None,
             )
-            for device in self.devices
+            for device in self._devices
         ]
-        self.janitor = Janitor(self.purge_expired, interval=config.sweep_interval)
+        self._setup_common()
+
+    def _setup_common(self) -> None:
+        self.janitor = Janitor(self.purge_expired, interval=self.config.sweep_interval)
         # Decoding a 50-megapixel upload takes ~150 MB; a burst of submissions decodes two at a time.
         self.decoding = threading.BoundedSemaphore(DECODE_SLOTS)
         self.started = False
         #: Set when the server begins to shut down: progress streams end instead of holding it up.
         self.closing = threading.Event()
+
+    @property
+    def devices(self) -> tuple[str, ...]:
+        """The devices jobs paint on."""
+        return tuple(self._devices)
+
+    def live_workers(self) -> list[dict[str, Any]]:
+        """The painters and what each paints now (the embedded studio's worker threads)."""
+        return [{"name": f"local-{worker.device}", "device": worker.device, "job": worker.current_job}
+                for worker in self.workers]
+
+    def result_name(self, job: Job) -> str:
+        return JobFiles.RESULT
+
+    def read_file(self, job: Job, name: str) -> bytes | None:
+        """One of the job's images (``JobFiles.PREVIEW`` or ``JobFiles.RESULT``), or None when absent."""
+        return self.files.read(job.id, name)
 
     # -- life cycle
 
@@ -197,9 +221,13 @@ class Studio:
         except BaseException:
             self.files.remove(job_id)
             raise
+        self._dispatch(job)
+        return job
+
+    def _dispatch(self, job: Job) -> None:
+        """Hand a newly queued job to the painters: wake a worker thread."""
         with self.wakeup:
             self.wakeup.notify()
-        return job
 
     def ensure_capacity(self) -> None:
         """Raise Busy now if the queue is full, before time is spent decoding uploads.

@@ -23,7 +23,7 @@ from facestyle.image.io import save_image
 from facestyle.sketch.drawing import sketch
 from facestyle.web import gallery
 from facestyle.web.files import JobFiles
-from facestyle.web.store import CANCELLED, DONE, FAILED, Job, JobStore
+from facestyle.web.jobs import CANCELLED, DONE, FAILED, Job, JobStore
 
 log = logging.getLogger("facestyle.web")
 
@@ -82,6 +82,7 @@ class Worker:
         self.drawer = drawer
         self.preview_seconds = preview_seconds
         self.preview_size = preview_size
+        self.current_job: str | None = None
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._loop, name=f"facestyle-worker-{device}", daemon=True)
 
@@ -107,15 +108,18 @@ class Worker:
                     if not self._stopping.is_set():
                         self.wakeup.wait(timeout=5.0)
                     continue
+            self.current_job = job.id
             try:
                 self.run(job)
             except Exception:  # pragma: no cover - run() already turns errors into a failed job
                 log.exception("worker on %s failed on job %s", self.device, job.id)
+            finally:
+                self.current_job = None
 
     def run(self, job: Job) -> None:
         """Paint one claimed job and record how it ended."""
         started = time.perf_counter()
-        reporter = _ProgressReporter(self, job.id)
+        reporter = ProgressReporter(self, job.id)
         try:
             style: Any = self.files.path(job.id, JobFiles.STYLE)
             if job.style_id is not None:
@@ -175,19 +179,28 @@ class Worker:
         self.store.finish(job.id, DONE, seconds=_since(started))
 
     def write_preview(self, job_id: str, image: Image.Image) -> bool:
-        preview = image.convert("RGB")
-        preview.thumbnail((self.preview_size, self.preview_size), Image.Resampling.BILINEAR)
-        out = io.BytesIO()
-        preview.save(out, format="JPEG", quality=80)
-        return self.files.write_atomic(job_id, JobFiles.PREVIEW, out.getvalue())
+        return self.files.write_atomic(job_id, JobFiles.PREVIEW, preview_jpeg(image, self.preview_size))
 
     @property
     def stopping(self) -> bool:
         return self._stopping.is_set()
 
 
-class _ProgressReporter:
-    """The progress callback of one run: stores progress, writes previews, raises to cancel."""
+def preview_jpeg(image: Image.Image, size: int) -> bytes:
+    """The small JPEG the page shows while a job paints."""
+    preview = image.convert("RGB")
+    preview.thumbnail((size, size), Image.Resampling.BILINEAR)
+    out = io.BytesIO()
+    preview.save(out, format="JPEG", quality=80)
+    return out.getvalue()
+
+
+class ProgressReporter:
+    """The progress callback of one run: stores progress, writes previews, raises to cancel.
+
+    ``worker`` gives ``store``, ``preview_seconds`` and ``write_preview``; :meth:`check` and
+    :meth:`record` are where cluster mode adds its lease.
+    """
 
     # At most this often a progress row is written; the page polls twice a second at most.
     ROW_SECONDS = 0.2
@@ -199,11 +212,20 @@ class _ProgressReporter:
         self.last_preview = float("-inf")
         self.fast_picture_shown = False
 
-    def __call__(self, event: Progress) -> None:
+    def check(self) -> None:
+        """Raise to stop the run before the next step."""
         if self.worker.stopping:
             raise ServerStopping("the studio is stopping")
         if self.worker.cancels.is_set(self.job_id):
             raise Cancelled("cancelled on request")
+
+    def record(self, event: Progress, new_preview: bool) -> None:
+        self.worker.store.record_progress(
+            self.job_id, step=event.step, total_steps=event.total_steps, costs=event.costs, new_preview=new_preview
+        )
+
+    def __call__(self, event: Progress) -> None:
+        self.check()
         now = time.monotonic()
         last_step = event.step >= event.total_steps
         new_preview = False
@@ -215,13 +237,7 @@ class _ProgressReporter:
             new_preview = self.worker.write_preview(self.job_id, event.image())
             self.last_preview = now
         if new_preview or last_step or now - self.last_row >= self.ROW_SECONDS:
-            self.worker.store.record_progress(
-                self.job_id,
-                step=event.step,
-                total_steps=event.total_steps,
-                costs=event.costs,
-                new_preview=new_preview,
-            )
+            self.record(event, new_preview)
             self.last_row = now
 
 

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from facestyle.web.jobs import Job
 from facestyle.web.schemas import ErrorBody, job_view
-from facestyle.web.store import Job
 from facestyle.web.studio import Studio
 
 #: The refusals a job route may answer, listed on the OpenAPI page; each body is {"error": "..."}.

@@ -11,8 +11,8 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from facestyle.web.errors import NotFound
+from facestyle.web.jobs import FINISHED
 from facestyle.web.routes.common import ERRORS, StudioDep, view
-from facestyle.web.store import FINISHED
 from facestyle.web.studio import Studio
 
 #: Seconds between two looks at a job while streaming its progress, and between keep-alives.

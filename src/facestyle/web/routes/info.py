@@ -16,12 +16,14 @@ router = APIRouter(tags=["studio"])
 
 @router.get("/api/health", response_model=Health)
 def health(studio: StudioDep) -> dict[str, Any]:
-    """Is the studio up, on which devices, and how full is its queue."""
+    """Is the studio up, which painters are live on which devices, and how full is its queue."""
     config = studio.config
     return {
         "status": "ok",
         "version": __version__,
+        "mode": studio.mode,
         "devices": list(studio.devices),
+        "workers": studio.live_workers(),
         "queued": studio.store.count("queued"),
         "running": studio.store.count("running"),
         "queue_limit": config.queue_limit,

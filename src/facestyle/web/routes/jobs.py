@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -19,10 +19,10 @@ from facestyle.web.errors import (
     UnsupportedMedia,
 )
 from facestyle.web.files import JobFiles
+from facestyle.web.jobs import DONE
 from facestyle.web.routes.common import ERRORS, StudioDep, view
 from facestyle.web.routes.styles import find_painting
 from facestyle.web.schemas import Deleted, JobView
-from facestyle.web.store import DONE
 from facestyle.web.studio import Studio
 from facestyle.web.uploads import check_declared_type, read_limited, sniff_image
 
@@ -107,28 +107,29 @@ def get_job(job_id: str, studio: StudioDep) -> dict[str, Any]:
 def job_preview(job_id: str, studio: StudioDep) -> Response:
     """The latest intermediate image (JPEG, small); the final image once done."""
     job = studio.job(job_id)
-    path = studio.files.path(job.id, JobFiles.PREVIEW)
-    try:
-        # Read once, not FileResponse: the worker replaces the preview every half second, and
-        # FileResponse would take the size from one file and the bytes from the next, which the
-        # browser refuses (ERR_CONTENT_LENGTH_MISMATCH).
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise NotFound("no preview yet; the first one appears after the first step") from None
+    # Read once, not FileResponse: the worker replaces the preview every half second, and
+    # FileResponse would take the size from one file and the bytes from the next, which the
+    # browser refuses (ERR_CONTENT_LENGTH_MISMATCH).
+    data = studio.read_file(job, JobFiles.PREVIEW)
+    if data is None:
+        raise NotFound("no preview yet; the first one appears after the first step")
     return Response(content=data, media_type="image/jpeg", headers={"Cache-Control": "no-store"})
 
 
 @router.get("/api/jobs/{job_id}/result")
-def job_result(job_id: str, studio: StudioDep, download: bool = False) -> FileResponse:
+def job_result(job_id: str, studio: StudioDep, download: bool = False) -> Response:
     """The finished portrait (PNG, no EXIF or GPS; facestyle's settings in a text chunk)."""
     job = studio.job(job_id)
     if job.status != DONE:
         raise Conflict(f"the job is {job.status}, so there is no result; wait until its status is done")
-    return FileResponse(
-        studio.files.path(job.id, JobFiles.RESULT),
+    data = studio.read_file(job, studio.result_name(job))
+    if data is None:
+        raise NotFound("the result has gone (deleted or past retention)")
+    disposition = "attachment" if download else "inline"
+    return Response(
+        content=data,
         media_type="image/png",
-        filename=f"facestyle-{job.id[:8]}.png",
-        content_disposition_type="attachment" if download else "inline",
+        headers={"Content-Disposition": f'{disposition}; filename="facestyle-{job.id[:8]}.png"'},
     )
 
 
