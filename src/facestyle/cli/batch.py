@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 from typing import Any
 
 from facestyle.cli.options import (
@@ -12,6 +13,7 @@ from facestyle.cli.options import (
     add_settings_arguments,
     settings_overrides,
 )
+from facestyle.cli.worker import add_broker, broker_url, require_cluster_extra
 from facestyle.errors import OptionError
 
 #: The exit code when the batch finished but some photos failed (bad arguments stay 2).
@@ -39,6 +41,7 @@ def add_command(commands: Any) -> None:
         "--redo", action="store_true", default=False, help="paint every photo again, even those already done"
     )
     add_settings_arguments(batch)
+    add_broker(batch, required_help="without it the photos are painted in this process")
     add_quiet(batch)
     add_debug(batch)
     batch.set_defaults(handler=handle)
@@ -55,10 +58,12 @@ def handle(args: argparse.Namespace) -> int:
     settings = make_run_settings(
         config=config, recipe=args.recipe, objective=args.objective, overrides=settings_overrides(args)
     )
+    runner = _cluster_runner(args, styles)
     bar = BatchProgressBar(enabled=not args.quiet)
     try:
         with bar:
-            report = paint_folder(args.photos, styles, args.output, settings, progress=bar, redo=args.redo)
+            report = paint_folder(args.photos, styles, args.output, settings, progress=bar, redo=args.redo,
+                                  runner=runner)
     except KeyboardInterrupt:
         print(
             f"facestyle: interrupted; the portraits finished so far are kept in {args.output}, "
@@ -75,6 +80,24 @@ def handle(args: argparse.Namespace) -> int:
         file=sys.stderr,
     )
     return EXIT_SOME_FAILED if report.failed else 0
+
+
+def _cluster_runner(args: argparse.Namespace, styles: list[str]) -> Any:
+    """The runner that sends the photos to the cluster with --broker; None paints in this process."""
+    broker = broker_url(args)
+    if broker is None:
+        if args.blobs:
+            raise OptionError("--blobs is for cluster mode; give --broker (or $FACESTYLE_BROKER) too")
+        return None
+    require_cluster_extra()
+    from facestyle.cluster.batch import ClusterRunner
+    from facestyle.cluster.client import check_broker_url
+
+    check_broker_url(broker)
+    if len(styles) != 1:
+        raise OptionError("a batch on the cluster takes one painting; give one --style")
+    blobs = Path(args.blobs).expanduser() if args.blobs else None
+    return ClusterRunner(broker, blobs_dir=blobs, prefix=args.key_prefix)
 
 
 def _configured_styles(config: Any) -> list[str]:
