@@ -60,13 +60,16 @@ def test_a_job_paints_remotely_with_events_preview_and_download(studio_client, f
     preview = studio_client.get(job["links"]["preview"])
     assert preview.status_code == 200 and preview.headers["content-type"] == "image/jpeg"
 
-    again = studio_client.post("/api/jobs", data={"from_job": job["id"], "size": "64", "steps": "4"})
+    parts = {"from_job": (None, job["id"]), "size": (None, "64"), "steps": (None, "4")}
+    again = studio_client.post("/api/jobs", files=parts)
     assert again.status_code == 202, again.text
     assert wait_status(studio_client, again.json()["id"], ("done",))["status"] == "done"
 
 
 def test_cancel_and_delete_through_the_api(studio_client, face_path):
-    job = submit(studio_client, face_path.read_bytes(), steps="5000").json()
+    created = submit(studio_client, face_path.read_bytes(), steps="1000")
+    assert created.status_code == 202, created.text
+    job = created.json()
     wait_for(lambda: studio_client.get(f"/api/jobs/{job['id']}").json()["progress"]["step"] > 0, timeout=60)
     cancelled = studio_client.post(f"/api/jobs/{job['id']}/cancel").json()
     assert cancelled["status"] == "cancelled"

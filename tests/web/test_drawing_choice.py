@@ -10,7 +10,7 @@ from facestyle.errors import OptionError
 from facestyle.web import presets
 from facestyle.web.config import StudioConfig
 from facestyle.web.files import JobFiles, new_job_id
-from facestyle.web.store import JobStore
+from facestyle.web.store import SqliteJobStore
 from facestyle.web.worker import CancelFlags, Worker
 
 
@@ -28,7 +28,7 @@ def test_the_drawing_control_offers_off_and_every_medium(tmp_path):
 
 @pytest.mark.parametrize("method, first_steps", [("fast", [1]), ("gatys", [0, 1, 2])])
 def test_a_drawing_job_shows_the_fast_drawing_then_the_full_one(method, first_steps, tmp_path, face_bytes):
-    store = JobStore(tmp_path / "jobs.sqlite3")
+    store = SqliteJobStore(tmp_path / "jobs.sqlite3")
     files = JobFiles(tmp_path / "jobs")
     job_id = new_job_id()
     files.create(job_id)

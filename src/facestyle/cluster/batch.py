@@ -75,7 +75,9 @@ def _submit(client: ClusterClient, job: PhotoJob) -> str | Painted:
     if len(job.styles) != 1:
         raise OptionError("a batch on the cluster takes one painting; give one --style")
     try:
-        return client.submit(job.photo, job.styles[0], settings=job.settings.to_dict(), quality="batch")
+        # The worker picks its own device; every other setting travels with the job.
+        settings = {name: value for name, value in job.settings.to_dict().items() if name != "device"}
+        return client.submit(job.photo, job.styles[0], settings=settings, quality="batch")
     except FacestyleError as error:
         return Painted(job, 0.0, error=str(error))
 
