@@ -147,3 +147,14 @@ def test_a_redis_restart_with_persistence_loses_no_queued_job(own_redis, prefix,
     finally:
         worker.stop()
         client.close()
+
+
+def test_a_drawing_job_is_drawn_on_the_cluster(cluster):
+    cluster.start_workers(1)
+    job_id = cluster.submit(DATA / "face_small.png", style_id="starry-night",
+                            settings={"size": 64, "medium": "charcoal", "method": "fast"})
+    job = cluster.wait(job_id, timeout=90)
+    assert job.status == "done", job.error
+    image = Image.open(io.BytesIO(cluster.result(job_id)))
+    assert max(image.size) == 64 and image.format == "PNG"
+    assert cluster.runs() == []  # drawn by facestyle.sketch, not handed to the painting engine

@@ -134,10 +134,19 @@ def _paint(context: WorkerContext, run: Run) -> str:
         return "gone"
     try:
         content, style = _inputs(context, job)
-        result = context.engine(
-            content, style, progress=LeasedReporter(context, run), device=context.device, fast_preview=True,
-            **job.options,
-        )
+        options = dict(job.options)
+        medium = options.pop("medium", None)
+        if medium is not None:  # a drawing job from the studio's Drawing control
+            from facestyle.sketch import sketch
+
+            quality = "fast" if options.pop("method", None) == "fast" else "full"
+            result = sketch(content, medium=medium, quality=quality, progress=LeasedReporter(context, run),
+                            device=context.device, **options)
+        else:
+            result = context.engine(
+                content, style, progress=LeasedReporter(context, run), device=context.device, fast_preview=True,
+                **options,
+            )
     except LeaseLost:
         return "stale"
     except Cancelled:
