@@ -49,7 +49,7 @@ class TiledObjective:
     in tiles of ``tile`` pixels; ``evaluate`` leaves ∂J/∂image in ``image.grad`` like the untiled one."""
 
     def __init__(self, objective: Objective, tile: int, halo: int = HALO) -> None:
-        for loss in [*objective.content_losses, *objective.style_losses]:
+        for loss in [*objective.content_losses, *objective.style_losses, *objective.extra_losses]:
             if not isinstance(loss, (StyleLoss, WeightedContentLoss)):
                 raise TypeError(f"tiles cannot evaluate {type(loss).__name__}")
         self.objective = objective
