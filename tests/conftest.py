@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 import pytest
 from PIL import Image
+
+from tests.redis_server import RedisServer, require_cluster_tools
 
 DATA = Path(__file__).parent / "data"
 
@@ -52,3 +55,11 @@ def read_image(path) -> Image.Image:
     with Image.open(path) as image:
         image.load()
         return image
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    require_cluster_tools()
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    yield server
+    server.stop()

@@ -1,4 +1,4 @@
-"""Fixtures of the cluster tests: one real redis-server for the session, a fresh key prefix per test."""
+"""Fixtures of the cluster tests: a fresh key prefix per test on the session's redis-server, a private server."""
 
 from __future__ import annotations
 
@@ -9,14 +9,6 @@ from typing import Iterator
 import pytest
 
 from tests.redis_server import RedisServer, require_cluster_tools
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    require_cluster_tools()
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture

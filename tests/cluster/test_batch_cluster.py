@@ -11,7 +11,7 @@ from tests.redis_server import require_cluster_tools
 
 require_cluster_tools(module=True)
 
-from facestyle.batch import paint_folder
+from facestyle.batch import ALREADY_DONE, DONE, NOT_RUN, paint_folder
 from facestyle.cluster.batch import ClusterRunner
 from facestyle.cluster.client import ClusterClient
 from tests.cli.conftest import run_cli
@@ -60,6 +60,36 @@ def test_cluster_batch_paints_every_photo_once_and_a_rerun_keeps_them(workers, r
     client = ClusterClient(redis_url, prefix=prefix)
     assert client.store.all_ids() == set()
     client.close()
+
+
+def test_an_interrupted_cluster_batch_leaves_no_job_behind_and_resumes(workers, redis_url, prefix, photos, tmp_path):
+    (photos / "broken.jpg").unlink()
+    out = tmp_path / "out"
+    style = DATA / "style_small.png"
+    finished = []
+
+    def stop_after_the_first_portrait(update):
+        if update.row is not None and update.row.status == DONE:
+            finished.append(update.row.photo)
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        paint_folder(photos, style, out, runner=ClusterRunner(redis_url, prefix=prefix, in_flight=2),
+                     progress=stop_after_the_first_portrait, **TINY)
+    assert len(finished) == 1
+    assert sorted(p.name for p in out.iterdir()) == sorted([finished[0], "summary.csv"])  # no part-written file
+    assert sum(row["status"] == NOT_RUN for row in rows(out / "summary.csv").values()) == 2
+    client = ClusterClient(redis_url, prefix=prefix)
+    try:
+        # The job that was painting when the batch stopped is cancelled and deleted, not left to paint for nobody.
+        assert client.store.all_ids() == set()
+        resumed = paint_folder(photos, style, out, runner=ClusterRunner(redis_url, prefix=prefix, in_flight=2), **TINY)
+        assert {row.photo: row.status for row in resumed.rows} == {
+            name: ALREADY_DONE if name == finished[0] else DONE for name in ("anna.png", "ben.png", "cleo.png")}
+        assert sorted(p.name for p in out.glob("*.png")) == ["anna.png", "ben.png", "cleo.png"]
+        assert client.store.all_ids() == set()
+    finally:
+        client.close()
 
 
 def test_cli_batch_with_broker(workers, redis_url, prefix, photos, tmp_path, capsys):

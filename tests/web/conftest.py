@@ -154,3 +154,48 @@ def live_server(make_config: Callable[..., StudioConfig]) -> Iterator[Callable[.
     yield start
     for server in servers:
         server.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="module")
+def remote_painter(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    """One real ``facestyle worker`` process on the session's redis-server for a module's cluster-mode tests.
+
+    Yields the broker URL and the key prefix the worker serves.
+    """
+    from tests.redis_server import require_cluster_tools
+
+    require_cluster_tools()
+    import secrets
+
+    from facestyle.cluster.client import ClusterClient
+    from tests.cluster.workers import WorkerProcess, wait_registered
+
+    url = request.getfixturevalue("redis_server").url
+    prefix = f"fstest-{secrets.token_hex(4)}:"
+    worker = WorkerProcess(url, prefix, tmp_path_factory.mktemp("worker"))
+    client = ClusterClient(url, prefix=prefix)
+    try:
+        wait_registered(client, [worker])
+        yield url, prefix
+    finally:
+        client.close()
+        worker.stop()
+
+
+@pytest.fixture(params=["embedded", "cluster"])
+def client(request: pytest.FixtureRequest, make_config: Callable[..., StudioConfig]) -> Iterator[Any]:
+    """The studio's HTTP API in both modes: embedded (SQLite, painter threads) and cluster (Redis, a worker process)."""
+    from fastapi.testclient import TestClient
+
+    from facestyle.web.app import create_app
+
+    config = make_config()
+    if request.param == "embedded":
+        with TestClient(create_app(config)) as client:
+            yield client
+        return
+    from facestyle.cluster.studio import ClusterStudio
+
+    url, prefix = request.getfixturevalue("remote_painter")
+    with TestClient(create_app(config, studio=ClusterStudio(config, broker=url, prefix=prefix))) as client:
+        yield client

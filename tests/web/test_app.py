@@ -24,12 +24,6 @@ from tests.web.conftest import (
 )
 
 
-@pytest.fixture
-def client(make_config):
-    with TestClient(create_app(make_config())) as client:
-        yield client
-
-
 def submit(client, face_bytes, *, style=None, style_id="starry-night", **fields):
     files = {"content": ("face.png", face_bytes, "image/png")}
     if style is not None:
