@@ -9,8 +9,9 @@ per job, and jobs per minute over the wall time.
 Part ``studio``: the studio (its app, served by uvicorn in this process as ``facestyle serve``
 does) paints a job while nobody watches, then while a client process hammers its HTTP endpoints
 (the job's status, its preview, the events stream, health) as fast as it can, at nice 19 (a client
-elsewhere) and at nice 0 (a client on this machine). Reported: seconds per L-BFGS step of the job,
-and the requests the client got answered.
+elsewhere) and at nice 0 (a client on this machine), and while a client does what the studio's
+page does (one events stream, each new preview, health every 5 s). Reported: seconds per L-BFGS
+step of the job, and the requests the client got answered.
 
     python benchmarks/cores.py            # writes benchmarks/results/cores-<machine>-<commit>.json
 """
@@ -149,12 +150,50 @@ print(sum(count), flush=True)
 """
 
 
-def studio_job(args: argparse.Namespace, client_nice: int | None) -> dict:
-    """Serve a fresh studio and paint one job, hammered by a client at ``client_nice`` (None: no
-    client); the job's step times and the requests answered.
+PAGE = r"""
+import json, sys, threading, time, httpx
+base, job, pages = sys.argv[1], sys.argv[2], int(sys.argv[3])
+count = [0]
+stop = threading.Event()
+def health():
+    with httpx.Client(base_url=base, timeout=10) as client:
+        while not stop.wait(5.0):
+            client.get("/api/health"); count[0] += 1
+def follow():
+    seen = -1
+    with httpx.Client(base_url=base, timeout=None) as client:
+        with client.stream("GET", f"/api/jobs/{job}/events") as response:
+            count[0] += 1
+            for line in response.iter_lines():
+                if not line.startswith("data: "):
+                    continue
+                update = json.loads(line[6:])
+                if update["preview_version"] > seen:
+                    seen = update["preview_version"]
+                    client.get(f"/api/jobs/{job}/preview"); count[0] += 1
+                if stop.is_set() or update["status"] in ("done", "failed", "cancelled"):
+                    break
+threads = [threading.Thread(target=target, daemon=True) for _ in range(pages) for target in (health, follow)]
+for t in threads: t.start()
+sys.stdin.read()
+stop.set()
+print(count[0], flush=True)
+"""
 
-    A client at nice 19 stands for one on another machine: its own work then stays out of the
-    figure, which shows what answering costs the studio. At nice 0 it is a client on this machine.
+#: The clients of the studio part: name → (script, its arguments, nice); None for no client.
+CLIENTS = {"none": None, "1 page": (PAGE, ["1"], 0), "8 pages": (PAGE, ["8"], 0),
+           "hammer, nice 19": (HAMMER, [], 19), "hammer, nice 0": (HAMMER, [], 0)}
+
+
+def studio_job(args: argparse.Namespace, client_name: str) -> dict:
+    """Serve a fresh studio and paint one job while a client does ``CLIENTS[client_name]``; the job's
+    step times and the requests answered.
+
+    A page does what the studio's page does while a job paints: one events stream, each new
+    preview fetched, health every 5 s; pages run at normal priority, as browsers on this machine.
+    ``hammer`` asks for the job's status, preview, events and health as fast as it can: at nice 19
+    it stands for clients on other machines (its own work then stays out of the figure, which shows
+    what answering costs the studio), at nice 0 for a client on this machine.
     """
     import uvicorn
 
@@ -186,10 +225,11 @@ def studio_job(args: argparse.Namespace, client_nice: int | None) -> dict:
         load_image(PHOTO), quality="custom", options=job_options(args), style=load_image(PAINTING)
     )
     client = None
-    if client_nice is not None:
+    if CLIENTS[client_name] is not None:
+        script, arguments, nice = CLIENTS[client_name]
         client = subprocess.Popen(
-            [sys.executable, "-c", HAMMER, f"http://127.0.0.1:{port}", job.id],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(client_nice),
+            [sys.executable, "-c", script, f"http://127.0.0.1:{port}", job.id, *arguments],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, preexec_fn=lambda: os.nice(nice),
         )
     while studio.job(job.id).status not in ("done", "failed", "cancelled"):
         time.sleep(0.1)
@@ -198,15 +238,15 @@ def studio_job(args: argparse.Namespace, client_nice: int | None) -> dict:
     server.should_exit = True
     thread.join(timeout=10)
     steps = step_seconds(elapsed)
-    return {"client_nice": client_nice, "status": status, "step_seconds_median": statistics.median(steps),
+    return {"client": client_name, "status": status, "step_seconds_median": statistics.median(steps),
             "job_seconds": elapsed[-1], "requests": requests}
 
 
 def part_studio(args: argparse.Namespace) -> list[dict]:
     rows = []
     for repeat in range(args.repeats):
-        for client_nice in (None, 19, 0):
-            row = {"repeat": repeat, **studio_job(args, client_nice)}
+        for client_name in CLIENTS:
+            row = {"repeat": repeat, **studio_job(args, client_name)}
             print(json.dumps(row), flush=True)
             rows.append(row)
     return rows
