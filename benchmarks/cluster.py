@@ -305,14 +305,14 @@ def run(args: argparse.Namespace, url: str, folder: Path) -> list[dict]:
 
 
 def markdown(rows: list[dict], head: str) -> str:
-    lines = [head, "", "| part | workers | jobs | wall s | jobs/min | efficiency | lost | double |",
+    lines = [head, "", "| engine | workers | jobs | wall s | jobs/min | × 1 worker | lost | double |",
              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for part in ("standin", "real"):
         base = next((row for row in rows if row["part"] == part and row["workers"] == 1), None)
         for row in (row for row in rows if row["part"] == part):
-            efficiency = row["jobs_per_min"] / (row["workers"] * base["jobs_per_min"]) if base else float("nan")
+            ratio = row["jobs_per_min"] / base["jobs_per_min"] if base else float("nan")
             lines.append(f"| {'stand-in (sleeps)' if part == 'standin' else 'real jobs'} | {row['workers']} | "
-                         f"{row['jobs']} | {row['wall_s']} | {row['jobs_per_min']} | {efficiency:.0%} | "
+                         f"{row['jobs']} | {row['wall_s']} | {row['jobs_per_min']} | {ratio:.2f} | "
                          f"{row['lost']} | {row['double']} |")
     for row in rows:
         if row["part"] == "load":
@@ -344,8 +344,13 @@ def main() -> int:
     parser.add_argument("--load-jobs", type=int, default=30)
     parser.add_argument("--overhead-jobs", type=int, default=15)
     parser.add_argument("--quick", action="store_true", help="few jobs, results named …-quick, BENCHMARKS.md untouched")
+    parser.add_argument("--render", type=Path, help="write BENCHMARKS.md's table from this results file, run nothing")
     naming.add_arguments(parser)
     args = parser.parse_args()
+    if args.render:
+        saved = json.loads(args.render.read_text())
+        markdown_sections.replace_section(ROOT / "BENCHMARKS.md", "cluster", markdown(saved["rows"], saved["head"]))
+        return 0
     if shutil.which("redis-server") is None:
         parser.error("needs redis-server (apt-get install redis-server) and the cluster extra")
     if args.quick:
@@ -364,7 +369,7 @@ def main() -> int:
     print(text)
     path = naming.results_for("cluster", machine, commit, args.out, quick=args.quick).file(".json")
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"machine": machine, "commit": commit, "started": started.isoformat(),
+    path.write_text(json.dumps({"machine": machine, "commit": commit, "started": started.isoformat(), "head": head,
                                 "args": vars(args) | {"out": str(args.out)}, "rows": rows}, indent=1))
     if not args.quick and args.parts == parser.get_default("parts"):
         markdown_sections.replace_section(ROOT / "BENCHMARKS.md", "cluster", text)
