@@ -10,9 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PIL import Image
-
 import torch
+from PIL import Image
 
 from facestyle.faces.masks import FACE_REGIONS, feature_mask, region_masks
 from facestyle.faces.types import FaceAnalysis
@@ -23,6 +22,11 @@ from facestyle.sketch import tone
 #: How far the face's tones move towards paper: a drawn face is lighter than the rest of the figure,
 #: its skin mostly paper and light hatching, so eyes, brows and lips carry the likeness.
 FACE_LIGHTEN = 0.35
+#: How much of the fast drawing the full path keeps in the eyes, brows, lips and outline, and on the
+#: rest of the face: the texture terms otherwise redraw a face's features with the drawing's marks
+#: and move its landmarks (BENCHMARKS.md#sketch).
+KEEP_FEATURES = 0.8
+KEEP_FACE = 0.4
 
 
 @dataclass(frozen=True)
@@ -131,3 +135,10 @@ def drawn_tone(y: np.ndarray, paper: np.ndarray, face: np.ndarray, target: np.nd
 def finish(y: np.ndarray, prepared: Prepared, target: np.ndarray) -> np.ndarray:
     """A drawn luminance given the drawing's histogram and its paper back (normalised luminance)."""
     return drawn_tone(y, prepared.paper, prepared.face_tone, target)
+
+
+def keep_face(y: np.ndarray, fast: np.ndarray, prepared: Prepared) -> np.ndarray:
+    """The full path's drawing ``y`` with the fast drawing ``fast`` kept over the face's features and,
+    less, over the rest of the face (both normalised luminance)."""
+    keep = np.maximum(prepared.features * KEEP_FEATURES, prepared.face * KEEP_FACE)
+    return (y + (fast - y) * keep).astype(np.float32)
