@@ -52,6 +52,7 @@ from facestyle.faces.analysis import analyse  # noqa: E402
 from facestyle.faces.distortion import compare_faces  # noqa: E402
 from facestyle.image import color  # noqa: E402
 from facestyle.image.io import load_image, resize_long_side, resize_to  # noqa: E402
+from facestyle.sketch.drawing import DEFAULT_TEXTURE, TEXTURES  # noqa: E402
 from facestyle.sketch.exemplars import MEDIUMS, default_exemplar_path  # noqa: E402
 from facestyle.sketch.paper import read_sheet  # noqa: E402
 
@@ -255,7 +256,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=int, default=512)
     parser.add_argument("--photos", type=int, default=len(PHOTOS), help="how many of the photos [all four]")
-    parser.add_argument("--textures", nargs="+", default=["both", "gram", "patch"],
+    parser.add_argument("--textures", nargs="+", default=[DEFAULT_TEXTURE, *(t for t in TEXTURES if t != DEFAULT_TEXTURE)],
                         help="full-path texture terms; the first is 'full', the others run on --compare photos")
     parser.add_argument("--compare", type=int, default=1, help="photos on which every --textures runs [1]")
     parser.add_argument("--quick", action="store_true", help="1 photo × 1 medium at 256 px, results named …-quick")

@@ -52,3 +52,20 @@ def test_pencil_drawing_keeps_size_and_range():
     tone = rng.random((50, 40)).astype(np.float32)
     out = pencil_drawing(tone, tone, MEDIUMS["ink"], seed=1)
     assert out.shape == (50, 40) and out.dtype == np.float32 and 0 <= out.min() and out.max() <= 1
+
+
+def test_pencil_drawing_hatches_the_skin_less_and_keeps_feature_lines():
+    rng = np.random.default_rng(5)
+    structure = (rng.random((96, 96)) * 0.1 + 0.5).astype(np.float32)  # pores and stubble
+    structure[40:44, 30:66] = 0.05  # a mouth
+    tone = np.full((96, 96), 0.6, np.float32)
+    face = np.zeros_like(tone)
+    face[16:80, 16:80] = 1
+    features = np.zeros_like(tone)
+    features[36:48, 26:70] = 1
+    plain = pencil_drawing(tone, structure, MEDIUMS["pencil"], seed=2)
+    drawn = pencil_drawing(tone, structure, MEDIUMS["pencil"], seed=2, face=face, features=features)
+    skin_plain, skin = plain[56:76, 20:76], drawn[56:76, 20:76]
+    assert skin.std() < 0.6 * skin_plain.std() and skin.mean() > skin_plain.mean()
+    assert drawn[38:46, 34:62].min(axis=1).mean() < skin.mean() - 0.15  # the mouth still drawn
+    assert np.array_equal(drawn[:10], plain[:10])  # outside the face, the same drawing

@@ -1,10 +1,18 @@
 """Tone: histogram matching, the paper / mid / dark model, paper fade and colours."""
 
 import numpy as np
+import pytest
 from PIL import Image
 
 from facestyle.sketch import tone
-from facestyle.sketch.paper import read_sheet
+from facestyle.sketch.paper import (
+    KEEP_FACE,
+    KEEP_FEATURES,
+    Prepared,
+    drawn_tone,
+    keep_face,
+    read_sheet,
+)
 
 
 def test_match_histogram_gives_the_target_histogram():
@@ -56,3 +64,54 @@ def test_sheet_reads_paper_and_pigment_and_renders_grey_or_colour():
     grey = np.asarray(sheet.render(y, grey=True))
     assert np.abs(coloured[-1, -1].astype(int) - (229, 191, 153)).max() <= 1
     assert (grey[..., 0] == grey[..., 1]).all() and (grey[..., 1] == grey[..., 2]).all()
+
+
+def test_lighten_moves_the_histogram_towards_paper():
+    target = tone.histogram(np.linspace(0, 1, 1000))
+    lighter = tone.lighten(target, 0.5)
+    assert abs(lighter.sum() - 1) < 1e-9
+    assert lighter[: tone.BINS // 2].sum() < 1e-9  # nothing darker than half-way
+    assert tone.lighten(target, 0.0) == pytest.approx(target)
+
+
+def test_match_inside_gives_the_masked_pixels_the_target_and_keeps_order():
+    rng = np.random.default_rng(3)
+    values = rng.random((40, 40)).astype(np.float32)
+    values[10:30, 10:30] *= 0.3  # a dark face
+    mask = np.zeros_like(values)
+    mask[10:30, 10:30] = 1
+    target = tone.histogram(rng.normal(0.75, 0.08, 50_000))
+    matched = tone.match_inside(values, mask, target)
+    inside = matched[10:30, 10:30]
+    assert abs(inside.mean() - 0.75) < 0.03 and abs(inside.std() - 0.08) < 0.03
+    flat, out = values.ravel(), matched.ravel()
+    assert np.all(np.diff(out[np.argsort(flat)]) >= -1e-6)  # one monotone curve for every pixel
+
+
+def test_drawn_tone_draws_a_dark_face_lighter_than_the_global_match():
+    rng = np.random.default_rng(4)
+    y = rng.uniform(0.5, 1.0, (60, 60)).astype(np.float32)
+    face = np.zeros_like(y)
+    face[15:45, 15:45] = 1
+    y[15:45, 15:45] = rng.uniform(0.05, 0.25, (30, 30))
+    y[25:28, 20:40] = 0.0  # the eyes, darkest of the face
+    target = tone.histogram(rng.uniform(0, 1, 50_000))
+    no_paper = np.zeros_like(y)
+    plain = drawn_tone(y, no_paper, np.zeros_like(y), target)
+    drawn = drawn_tone(y, no_paper, face, target)
+    assert drawn[30:45, 15:45].mean() > plain[30:45, 15:45].mean() + 0.3
+    assert drawn[25:28, 20:40].mean() < drawn[30:45, 15:45].mean() - 0.2  # the eyes still dark in it
+    assert np.allclose(drawn[:10], plain[:10])  # outside the face, untouched
+
+
+def test_keep_face_keeps_the_fast_drawing_over_the_features_and_less_over_the_skin():
+    y = np.zeros((20, 20), np.float32)
+    fast = np.ones((20, 20), np.float32)
+    face = np.zeros_like(y)
+    face[5:15, 5:15] = 1
+    features = np.zeros_like(y)
+    features[8:10, 6:14] = 1
+    prepared = Prepared(y, y, np.zeros_like(y), features, face, face)
+    kept = keep_face(y, fast, prepared)
+    assert kept[9, 10] == pytest.approx(KEEP_FEATURES) and kept[12, 10] == pytest.approx(KEEP_FACE)
+    assert kept[0, 0] == 0 and KEEP_FEATURES > KEEP_FACE > 0

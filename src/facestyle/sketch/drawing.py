@@ -4,7 +4,8 @@ Both paths start from the photo's luminance faded to paper outside the figure an
 drawing's histogram (:mod:`facestyle.sketch.paper`). The fast path renders it classically in a
 fraction of a second (:mod:`facestyle.sketch.pencil`); the full path hands it to the engine's
 optimisation (:func:`facestyle.engine.stylize`, face-aware, on grey images) with the drawing's
-texture matched by Gram matrices and Li & Wand's patch loss (:mod:`facestyle.costs.patches`).
+texture matched by Gram matrices and Li & Wand's patch loss (:mod:`facestyle.costs.patches`), and
+the fast drawing's face kept over the result's.
 """
 
 from __future__ import annotations
@@ -104,6 +105,7 @@ def sketch(
 
     def finish(image: Image.Image) -> Image.Image:
         drawn = sheet_module.finish(color.luminance(resize_to(image, picture.size)), prepared, sheet.histogram)
+        drawn = sheet_module.keep_face(drawn, fast_y, prepared)
         return sheet.render(drawn, grey=grey)
 
     relay = _finishing(progress, finish) if progress is not None else None

@@ -10,12 +10,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import torch
 from PIL import Image
 
 from facestyle.faces.masks import FACE_REGIONS, feature_mask, region_masks
 from facestyle.faces.types import FaceAnalysis
 from facestyle.image import color
+from facestyle.image.filters import gaussian_blur
 from facestyle.sketch import tone
+
+#: How far the face's tones move towards paper: a drawn face is lighter than the rest of the figure,
+#: its skin mostly paper and light hatching, so eyes, brows and lips carry the likeness.
+FACE_LIGHTEN = 0.35
+#: How much of the fast drawing the full path keeps in the eyes, brows, lips and outline, and on the
+#: rest of the face: the texture terms otherwise redraw a face's features with the drawing's marks
+#: and move its landmarks (BENCHMARKS.md#sketch).
+KEEP_FEATURES = 0.8
+KEEP_FACE = 0.4
 
 
 @dataclass(frozen=True)
@@ -76,6 +87,8 @@ class Prepared:
         paper: (H, W) in [0, 1], how much of each pixel is bare paper.
         features: (H, W) the photo's eyes, brows, lips and face outline.
         face: (H, W) the photo's faces, all regions together.
+        face_tone: (H, W) in [0, 1], how much of each pixel takes the face's own tone curve (the face,
+            softened so its edge does not show).
     """
 
     structure: np.ndarray
@@ -83,6 +96,7 @@ class Prepared:
     paper: np.ndarray
     features: np.ndarray
     face: np.ndarray
+    face_tone: np.ndarray
 
 
 def prepare_photo(photo: Image.Image, analysis: FaceAnalysis, target: np.ndarray) -> Prepared:
@@ -98,14 +112,33 @@ def prepare_photo(photo: Image.Image, analysis: FaceAnalysis, target: np.ndarray
     person = np.asarray(analysis.person) if analysis.person.any() else np.ones(size, dtype=np.float32)
     weight = tone.paper_weight(person, face, y)
     structure = tone.fade_to_paper(y, weight)
-    toned = tone.fade_to_paper(tone.match_histogram(structure, target), weight)
+    face = np.clip(face, 0, 1).astype(np.float32)
+    face_tone = gaussian_blur(torch.from_numpy(face)[None], max(size) / 100)[0].numpy().clip(0, 1)
+    toned = drawn_tone(structure, weight, face_tone, target)
     features = feature_mask(analysis, size).numpy()
-    return Prepared(
-        structure.astype(np.float32), toned.astype(np.float32), weight.astype(np.float32), features,
-        np.clip(face, 0, 1).astype(np.float32),
-    )
+    return Prepared(structure.astype(np.float32), toned, weight.astype(np.float32), features, face, face_tone)
+
+
+def drawn_tone(y: np.ndarray, paper: np.ndarray, face: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """``y`` in the drawing's histogram, the face on its own lighter curve, faded to paper by ``paper``.
+
+    The face takes a curve of its own because a dark or low-key face would otherwise fall into the
+    drawing's darkest tones as one hatched mass, losing the eyes and mouth (BENCHMARKS.md#sketch).
+    """
+    toned = tone.match_histogram(y, target)
+    if face.max() > 0.5:
+        own = tone.match_inside(y, face, tone.lighten(target, FACE_LIGHTEN))
+        toned = toned + (own - toned) * face
+    return tone.fade_to_paper(toned, paper).astype(np.float32)
 
 
 def finish(y: np.ndarray, prepared: Prepared, target: np.ndarray) -> np.ndarray:
     """A drawn luminance given the drawing's histogram and its paper back (normalised luminance)."""
-    return tone.fade_to_paper(tone.match_histogram(y, target), prepared.paper).astype(np.float32)
+    return drawn_tone(y, prepared.paper, prepared.face_tone, target)
+
+
+def keep_face(y: np.ndarray, fast: np.ndarray, prepared: Prepared) -> np.ndarray:
+    """The full path's drawing ``y`` with the fast drawing ``fast`` kept over the face's features and,
+    less, over the rest of the face (both normalised luminance)."""
+    keep = np.maximum(prepared.features * KEEP_FEATURES, prepared.face * KEEP_FACE)
+    return (y + (fast - y) * keep).astype(np.float32)

@@ -19,6 +19,11 @@ from facestyle.image.filters import gaussian_blur
 from facestyle.sketch.exemplars import Medium
 
 DIRECTIONS = 8
+#: How much of the face's skin is smooth tone rather than hatching, and of its eyes, brows and lips.
+SKIN_SMOOTH = 0.8
+FEATURE_SMOOTH = 0.5
+#: How much fainter the photo's edges are drawn on the skin than elsewhere.
+SKIN_STROKES = 0.6
 #: Conjugate-gradient iterations for the texture exponent: the system is well conditioned by λ.
 _CG_STEPS = 30
 
@@ -141,22 +146,29 @@ def pencil_drawing(
         structure: the photo's luminance (H, W), whose edges become the strokes.
         medium: the medium's stroke and hatching shape.
         seed: the hatching's noise.
-        face: (H, W) the face, where the hatching is half blended into smooth tone: coarse hatching
-            over an eye or a lip would hide the person.
+        face: (H, W) the face, where the hatching is mostly blended into smooth tone and the strokes
+            faint on the skin: coarse hatching over an eye or a lip would hide the person.
         features: (H, W) eyes, brows, lips and outline, drawn again with short, fine strokes.
     """
     height, width = tone.shape
-    tone_t = torch.from_numpy(np.ascontiguousarray(tone, dtype=np.float32))
-    structure_t = torch.from_numpy(np.ascontiguousarray(structure, dtype=np.float32))
+    tone_t = _tensor(tone)
+    structure_t = _tensor(structure)
     strokes = stroke_map(structure_t, medium)
+    detail = _tensor(features).clamp(0, 1) if features is not None else torch.zeros_like(tone_t)
+    skin = (_tensor(face).clamp(0, 1) - detail).clamp_min(0) if face is not None else torch.zeros_like(tone_t)
+    # Wrinkles, stubble and pores make long strokes all over a face; on skin they are drawn faintly.
+    strokes = torch.lerp(strokes, torch.ones_like(strokes), skin * SKIN_STROKES)
     if features is not None:
         fine = replace(medium, line_length=medium.line_length / 3, line_width=1, line_strength=1.2)
-        detail = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)).clamp(0, 1)
         strokes = torch.minimum(strokes, torch.lerp(torch.ones_like(detail), stroke_map(structure_t, fine), detail))
     texture = hatching(height, width, medium, seed)
     beta = texture_exponent(tone_t, texture, medium.texture_weight)
     rendered = texture.pow(beta)
     if face is not None:
-        smooth = torch.from_numpy(np.ascontiguousarray(face, dtype=np.float32)).clamp(0, 1) * 0.5
+        smooth = torch.maximum(skin * SKIN_SMOOTH, _tensor(face).clamp(0, 1) * FEATURE_SMOOTH)
         rendered = torch.lerp(rendered, tone_t, smooth)
     return (strokes * rendered).clamp(0.0, 1.0).numpy()
+
+
+def _tensor(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(array, dtype=np.float32))

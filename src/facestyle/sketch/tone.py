@@ -38,6 +38,25 @@ def match_histogram(values: np.ndarray, target: np.ndarray) -> np.ndarray:
     return mapped[inverse].reshape(values.shape).astype(np.float32)
 
 
+def lighten(target: np.ndarray, amount: float) -> np.ndarray:
+    """The histogram ``target`` with every level moved ``amount`` of the way to paper (1)."""
+    return histogram(_LEVELS + (1.0 - _LEVELS) * amount, weights=target)
+
+
+def match_inside(values: np.ndarray, mask: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """All of ``values`` remapped by the one curve that gives the pixels where ``mask`` > 0.5 the histogram
+    ``target``: a face drawn over its own range of tones, whatever the rest of the picture holds."""
+    inside = np.unique(np.round(values[mask > 0.5], 4))
+    if inside.size < 2:
+        return match_histogram(values, target)
+    counts = np.histogram(values[mask > 0.5], bins=np.append(inside - 5e-5, inside[-1] + 5e-5))[0]
+    ends = np.cumsum(counts)
+    quantiles = (ends - counts / 2) / ends[-1]
+    cdf = np.cumsum(target) / max(float(np.sum(target)), 1e-12)
+    mapped = np.interp(quantiles, np.concatenate([[0.0], cdf]), np.linspace(0.0, 1.0, BINS + 1))
+    return np.interp(values, inside, mapped).astype(np.float32)
+
+
 def tone_model(drawing_y: np.ndarray) -> np.ndarray:
     """Lu et al.'s paper / mid-tone / dark mixture with its weights fitted to the drawing's histogram.
 
