@@ -4,7 +4,7 @@ import pytest
 
 import facestyle
 from facestyle.errors import Cancelled
-from facestyle.image.io import load_image, resize_long_side
+from facestyle.image.io import load_image, resize_long_side, resize_to, to_tensor
 from tests.cli.conftest import run_cli
 from tests.conftest import read_image
 
@@ -68,3 +68,11 @@ def test_snapshots_are_full_size_and_the_bar_shows_the_scale(face_path, style_pa
     assert len(snapshots) == 5
     assert {read_image(path).size for path in snapshots} == {read_image(out).size}
     assert "scale 5/5" in err and "72x96" in err and "left ≤" in err
+
+
+def test_a_print_reduced_to_the_composition_size_is_the_composition(face_path, style_path):
+    options = dict(PRINT, face_aware=False)
+    printed = facestyle.stylize(face_path, style_path, **options).image
+    composed = facestyle.stylize(face_path, style_path, **{**options, "size": 32}).image
+    reduced = to_tensor(resize_to(printed, composed.size))
+    assert (reduced - to_tensor(composed)).abs().mean() < 1.5 / 255

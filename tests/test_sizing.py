@@ -16,6 +16,16 @@ def test_more_than_twice_the_photo_is_refused_with_the_size_that_works():
     assert "\n" not in message and "2048" in message and "--size 2000 or less" in message
 
 
+def test_the_largest_size_a_photo_allows_is_one_check_size_accepts(monkeypatch):
+    assert sizing.largest_size(Settings(size=2048), (450, 600)) == 1200
+    assert sizing.largest_size(Settings(size=1024), (1500, 2000)) == 1024
+    monkeypatch.setattr(sizing, "machine_memory", lambda: (4e9, 4e9))
+    fits = sizing.largest_size(Settings(size=2048), (1536, 2048))
+    assert 64 <= fits < 2048
+    sizing.check_size(Settings(size=fits), (1536, 2048))
+    assert sizing.largest_size(Settings(size=2048, method="fast"), (1536, 2048)) == 2048
+
+
 def test_an_enlargement_within_twice_the_photo_is_a_warning():
     assert any("enlarges" in text for text in sizing.check_size(Settings(size=1900), (750, 1000)))
     assert sizing.check_size(Settings(size=512), (750, 1000)) == []

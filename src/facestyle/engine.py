@@ -37,6 +37,7 @@ from facestyle.image.io import (
     to_pil,
     to_tensor,
 )
+from facestyle.optim.backproject import CompositionHold, HeldObjective
 from facestyle.optim.optimizers import make_optimizer
 from facestyle.optim.schedule import (
     Scale,
@@ -54,6 +55,8 @@ from facestyle.sizing import check_size
 #: L-BFGS pairs kept on a texture scale (the composition scales keep the optimiser's default).
 TEXTURE_HISTORY = 10
 
+#: What a scale's optimiser evaluates: J, or a texture scale's J tiled and held to the composition.
+Criterion = Objective | TiledObjective | HeldObjective
 #: Further terms of J per scale: (encoder, content, styles, masks) → [(name, term, weight)].
 ExtraTerms = Callable[[VGG19Features, torch.Tensor, list[torch.Tensor], Any], Sequence[tuple[str, Any, float]]]
 
@@ -244,7 +247,8 @@ def _optimise(
 
     Per scale: the photo and paintings at that size, the face stage's masks at that size, the
     objective built from them (a texture scale's: shallow layers anchored to the coarser result),
-    G started from the coarser result, then the optimiser's steps.
+    G started from the coarser result, then the optimiser's steps. A texture scale steps only in
+    the band finer than the composition's result, which its result reduces to (optim/backproject.py).
     """
     schedule = run_schedule(settings)
     generator = torch.Generator().manual_seed(settings.seed)
@@ -254,6 +258,7 @@ def _optimise(
                resize_long_side(content_image, settings.size).size)
     image: torch.Tensor | None = None
     coarse_content: torch.Tensor | None = None
+    composition: torch.Tensor | None = None  # the last composition scale's result
     for level, scale in enumerate(schedule):
         content = to_tensor(resize_long_side(content_image, scale.size)).to(device)
         side = style_side(settings, scale.size)
@@ -261,13 +266,15 @@ def _optimise(
         use_faces = guide is not None and settings.face_aware
         masks = face_masks(guide, content.shape[-2:], styles[0].shape[-2:]) if use_faces else None
         coarse = image
+        hold = CompositionHold(composition, content.shape) if scale.texture and composition is not None else None
 
-        def objective_with(vgg: VGG19Features) -> Objective | TiledObjective:
+        def objective_with(vgg: VGG19Features) -> Criterion:
             """This scale's J, its targets computed by ``vgg`` (bf16 or float32)."""
             if scale.texture and coarse is not None:
                 texture = build_texture_objective(vgg, content, styles, coarse, settings, masks=masks,
                                                   octave=scale.texture)
-                return TiledObjective(texture, settings.tile) if 0 < settings.tile < scale.size else texture
+                tiled = TiledObjective(texture, settings.tile) if 0 < settings.tile < scale.size else texture
+                return HeldObjective(tiled, hold) if hold is not None else tiled
             extra = extra_terms(vgg, content, styles, masks) if extra_terms is not None else ()
             return build_objective(vgg, content, styles, settings, masks=masks, extra_terms=extra)
 
@@ -277,6 +284,10 @@ def _optimise(
             assert coarse_content is not None
             image = upscale_result(image, coarse_content, content, settings.upscale)
         image = _optimise_scale(run, level, image, objective_with)
+        if hold is not None:
+            image = hold.hold(image)
+        elif not scale.texture:
+            composition = image
         coarse_content = content
     assert image is not None
     return image, run.history
@@ -284,7 +295,7 @@ def _optimise(
 
 def _optimise_scale(
     run: _Run, level: int, image: torch.Tensor,
-    objective_with: Callable[[VGG19Features], Objective | TiledObjective],
+    objective_with: Callable[[VGG19Features], Criterion],
 ) -> torch.Tensor:
     """Run one scale's steps from ``image``; returns the scale's result (1, 3, H, W) in [0, 1].
 
@@ -351,7 +362,7 @@ def _record_step(
 
 
 def _optimiser_on(
-    pixels: torch.Tensor, criterion: Objective | TiledObjective, settings: Settings, *, texture: bool = False
+    pixels: torch.Tensor, criterion: Criterion, settings: Settings, *, texture: bool = False
 ) -> tuple[Any, Callable[[], dict[str, torch.Tensor]]]:
     """A fresh optimiser on ``pixels`` (1, 3, H, W), and the evaluation it steps with: J at the
     current image, with ∂J/∂pixels left in ``pixels.grad``. A texture scale keeps a shorter L-BFGS

@@ -67,6 +67,19 @@ def largest_fitting_size(settings: Settings, aspect: float, budget: float) -> in
     return max(size, 64)
 
 
+def largest_size(settings: Settings, photo_size: tuple[int, int], *, device: str = "cpu") -> int:
+    """The largest long side up to ``settings.size`` that :func:`check_size` accepts for a photo of
+    ``photo_size`` (width, height): what to offer where a size is chosen from a button, not typed."""
+    size = min(settings.size, int(MAX_ENLARGEMENT * max(photo_size)))
+    if settings.method in ONE_PASS_METHODS or device.startswith("cuda"):
+        return size
+    aspect = min(photo_size) / max(photo_size)
+    budget = USABLE_SHARE * machine_memory()[0]
+    if estimated_peak_bytes(settings.replace(size=size), aspect) <= budget:
+        return size
+    return largest_fitting_size(settings.replace(size=size), aspect, budget)
+
+
 def check_size(settings: Settings, photo_size: tuple[int, int], *, device: str = "cpu") -> list[str]:
     """Refuse a size the photo or the machine cannot give; return warnings for sizes that are risky.
 

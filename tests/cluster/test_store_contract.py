@@ -41,9 +41,12 @@ def test_a_job_goes_queued_running_done(store):
     assert claimed.id == job_id and claimed.status == "running" and claimed.device == "cpu" and claimed.attempts == 1
     assert claimed.started is not None
     assert store.claim_next("cpu") is None
-    store.record_progress(job_id, step=3, total_steps=10, costs={"total": 2.5}, new_preview=True)
+    assert store.get(job_id).stage == {}
+    stage = {"scale": 4, "scales": 5, "width": 819, "height": 1024, "eta": 61.5}
+    store.record_progress(job_id, step=3, total_steps=10, costs={"total": 2.5}, new_preview=True, stage=stage)
     job = store.get(job_id)
     assert (job.step, job.total_steps, job.costs, job.preview_version) == (3, 10, {"total": 2.5}, 1)
+    assert job.stage == stage
     assert store.finish(job_id, "done", seconds=1.5)
     done = store.get(job_id)
     assert done.status == "done" and done.is_finished and done.seconds == 1.5 and done.finished is not None

@@ -193,3 +193,55 @@ def test_paint_a_bundled_face_in_the_browser(live_server, screenshots, tmp_path)
             browser.close()
     assert console_errors == []
     assert (screenshots / "studio-1280.png").stat().st_size > 10_000
+
+
+def test_a_print_shows_its_scale_and_time_left_and_a_small_photo_names_its_largest_print(live_server, tmp_path):
+    from PIL import Image
+
+    from tests.web.test_prints import StagedEngine
+
+    sync_playwright = _playwright()
+    engine = StagedEngine(step_seconds=0.4)
+    server = live_server(allowed_hosts=("127.0.0.1",), engine=engine, max_size=64, print_size=1024)
+    small, tiny = tmp_path / "small.png", tmp_path / "tiny.png"
+    Image.new("RGB", (300, 200), (120, 90, 60)).save(small)
+    Image.new("RGB", (16, 16), (120, 90, 60)).save(tiny)
+    console_errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 860})
+            page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
+            page.on("pageerror", lambda error: console_errors.append(str(error)))
+            page.goto(server.url, wait_until="load")
+            page.click('[data-style="vangogh-self-portrait"]')
+            page.click('[data-quality="balanced"]')
+            page.click(".more summary")
+            page.fill("#opt-size", "32")
+            page.fill("#opt-steps", "6")
+
+            page.set_input_files("#content-input", str(small))
+            page.wait_for_selector("#content-preview:not([hidden])")
+            page.click("#start")
+            page.wait_for_function(
+                r"() => /scale [123] of 3, \d+×\d+ px · at most \d+:\d\d left/"
+                ".test(document.getElementById('status-text').textContent)"
+            )
+            page.wait_for_selector("#download:not([hidden])")
+            button = page.locator("#print")
+            assert button.is_visible() and button.is_enabled()
+            assert button.inner_text() == "Print size (600 px, the most this photo allows)"
+            button.click()
+            page.wait_for_function("() => state.job.options.size === 600 && state.job.status === 'done'")
+            assert not button.is_visible()  # the print itself offers no further print
+            assert page.get_attribute("#download", "download").endswith("-print.png")
+
+            page.set_input_files("#content-input", str(tiny))
+            page.wait_for_selector("#content-preview:not([hidden])")
+            page.click("#start")
+            page.wait_for_function("() => state.job.options.size === 32 && state.job.status === 'done'")
+            assert button.is_visible() and button.is_disabled()
+            assert "too small" in button.inner_text()
+        finally:
+            browser.close()
+    assert console_errors == []

@@ -86,7 +86,7 @@ return 1
 _PROGRESS = _LIB + """
 local key = jobkey(ARGV[2])
 if redis.call('HGET', key, 'status') ~= 'running' or not owns(key, ARGV[3]) then return 0 end
-redis.call('HSET', key, 'step', ARGV[4], 'total_steps', ARGV[5], 'costs', ARGV[6])
+redis.call('HSET', key, 'step', ARGV[4], 'total_steps', ARGV[5], 'costs', ARGV[6], 'stage', ARGV[8])
 redis.call('HINCRBY', key, 'preview_version', tonumber(ARGV[7]))
 return 1
 """
@@ -268,9 +268,11 @@ class RedisJobStore:
         total_steps: int,
         costs: dict[str, float],
         new_preview: bool = False,
+        stage: dict[str, Any] | None = None,
         owner: str = "",
     ) -> None:
-        self._run("progress", job_id, owner, step, total_steps, json.dumps(costs), int(new_preview))
+        self._run("progress", job_id, owner, step, total_steps, json.dumps(costs), int(new_preview),
+                  json.dumps(stage or {}))
 
     def finish(
         self, job_id: str, status: str, *, error: str | None = None, seconds: float | None = None, owner: str = ""
@@ -305,6 +307,7 @@ def _job(job_id: str, data: dict[str, str]) -> Job:
         "quality": data["quality"],
         "options": json.loads(data["options"]),
         "costs": json.loads(data.get("costs") or "{}"),
+        "stage": json.loads(data.get("stage") or "{}"),
         "style_id": data.get("style_id"),
         "error": data.get("error"),
         "device": data.get("device"),

@@ -28,7 +28,7 @@ from facestyle.errors import Cancelled, FacestyleError
 from facestyle.image.io import save_image
 from facestyle.web import gallery
 from facestyle.web.files import JobFiles
-from facestyle.web.jobs import CANCELLED, DONE, FAILED, Job
+from facestyle.web.jobs import CANCELLED, DONE, FAILED, Job, stage_of
 from facestyle.web.worker import Engine, ProgressReporter, preview_jpeg
 
 log = logging.getLogger("facestyle.cluster")
@@ -100,7 +100,7 @@ class LeasedReporter(ProgressReporter):
     def record(self, event: Progress, new_preview: bool) -> None:
         self.worker.store.record_progress(
             self.job_id, step=event.step, total_steps=event.total_steps, costs=event.costs,
-            new_preview=new_preview, owner=self.run.owner,
+            new_preview=new_preview, stage=stage_of(event), owner=self.run.owner,
         )
 
 

@@ -31,6 +31,8 @@ class Job:
     step: int = 0
     total_steps: int = 0
     costs: dict[str, float] = field(default_factory=dict)
+    #: Where the run is, as :func:`stage_of` reports it (empty until the first step).
+    stage: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     attempts: int = 0
     device: str | None = None
@@ -44,6 +46,15 @@ class Job:
 
 class QueueFull(Exception):
     """``add`` found ``limit`` jobs already waiting."""
+
+
+def stage_of(event: Any) -> dict[str, Any]:
+    """The scale a progress event (:class:`facestyle.events.Progress`) paints, as a job stores it:
+    ``scale`` (from 1) of ``scales``, its ``width`` and ``height``, and ``eta``, the seconds left at
+    most (None until a step has been timed) — what the command line's progress bar shows."""
+    width, height = event.size
+    eta = None if event.eta is None else round(float(event.eta), 1)
+    return {"scale": event.scale + 1, "scales": event.scales, "width": width, "height": height, "eta": eta}
 
 
 def crash_reason(attempts: int) -> str:
@@ -84,7 +95,14 @@ class JobStore(Protocol):
         """Mark the oldest waiting job running on ``device`` and return it, or None if none waits."""
 
     def record_progress(
-        self, job_id: str, *, step: int, total_steps: int, costs: dict[str, float], new_preview: bool = False
+        self,
+        job_id: str,
+        *,
+        step: int,
+        total_steps: int,
+        costs: dict[str, float],
+        new_preview: bool = False,
+        stage: dict[str, Any] | None = None,
     ) -> None: ...
 
     def finish(self, job_id: str, status: str, *, error: str | None = None, seconds: float | None = None) -> bool:

@@ -47,6 +47,11 @@ class Progress(BaseModel):
     step: int
     total_steps: int
     fraction: float = Field(description="0 to 1; 1 once the job is done")
+    scale: int | None = Field(None, description="The scale being painted, from 1 (coarse to fine), once running")
+    scales: int | None = Field(None, description="How many scales the run paints")
+    width: int | None = Field(None, description="Width of the picture at the scale being painted")
+    height: int | None = Field(None, description="Height of the picture at the scale being painted")
+    eta_seconds: float | None = Field(None, description="Seconds left at most, once a step has been timed")
 
 
 class JobLinks(BaseModel):
@@ -72,6 +77,8 @@ class JobView(BaseModel):
     seconds: float | None = Field(description="Run time once finished")
     device: str | None
     preview_version: int = Field(description="Grows each time a new preview image is written")
+    print_size: int = Field(description="The largest print of this job's photo: the studio's print size, or less "
+                            "for a small photo; 0 when the studio offers none")
     links: JobLinks
 
 
@@ -80,7 +87,7 @@ class Deleted(BaseModel):
     deleted: bool = True
 
 
-def job_view(job: Job, *, queue_position: int | None) -> dict[str, Any]:
+def job_view(job: Job, *, queue_position: int | None, print_size: int = 0) -> dict[str, Any]:
     """A :class:`JobView` as a plain dict (also what the progress events carry)."""
     base = f"/api/jobs/{job.id}"
     fraction = 1.0 if job.status == "done" else (job.step / job.total_steps if job.total_steps else 0.0)
@@ -94,13 +101,15 @@ def job_view(job: Job, *, queue_position: int | None) -> dict[str, Any]:
         "started": _iso(job.started),
         "finished": _iso(job.finished),
         "queue_position": queue_position,
-        "progress": {"step": job.step, "total_steps": job.total_steps, "fraction": round(fraction, 4)},
+        "progress": {"step": job.step, "total_steps": job.total_steps, "fraction": round(fraction, 4),
+                     **_stage(job)},
         # JSON has no NaN or infinity; a diverged run shows null instead.
         "costs": {name: (value if math.isfinite(value) else None) for name, value in job.costs.items()},
         "error": job.error,
         "seconds": job.seconds,
         "device": job.device,
         "preview_version": job.preview_version,
+        "print_size": print_size,
         "links": {
             "self": base,
             "events": f"{base}/events",
@@ -108,6 +117,13 @@ def job_view(job: Job, *, queue_position: int | None) -> dict[str, Any]:
             "result": f"{base}/result",
         },
     }
+
+
+def _stage(job: Job) -> dict[str, Any]:
+    """The scale being painted and the time left, while the job runs (null otherwise)."""
+    stage = job.stage if job.status == "running" else {}
+    return {"scale": stage.get("scale"), "scales": stage.get("scales"), "width": stage.get("width"),
+            "height": stage.get("height"), "eta_seconds": stage.get("eta")}
 
 
 def _iso(stamp: float | None) -> str | None:

@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     step INTEGER NOT NULL DEFAULT 0,
     total_steps INTEGER NOT NULL DEFAULT 0,
     costs TEXT NOT NULL DEFAULT '{}', -- JSON: the costs of the last step
+    stage TEXT NOT NULL DEFAULT '{}', -- JSON: the scale being painted and the time left (jobs.stage_of)
     error TEXT,
     attempts INTEGER NOT NULL DEFAULT 0,
     device TEXT,
@@ -64,6 +65,9 @@ class SqliteJobStore:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(jobs)")}
+            if "stage" not in columns:  # a queue written before jobs reported their stage
+                self._db.execute("ALTER TABLE jobs ADD COLUMN stage TEXT NOT NULL DEFAULT '{}'")
 
     def close(self) -> None:
         with self._lock:
@@ -156,13 +160,20 @@ class SqliteJobStore:
         return self.get(row[0]) if row is not None else None
 
     def record_progress(
-        self, job_id: str, *, step: int, total_steps: int, costs: dict[str, float], new_preview: bool = False
+        self,
+        job_id: str,
+        *,
+        step: int,
+        total_steps: int,
+        costs: dict[str, float],
+        new_preview: bool = False,
+        stage: dict[str, Any] | None = None,
     ) -> None:
         with self._lock:
             self._db.execute(
-                "UPDATE jobs SET step = ?, total_steps = ?, costs = ?, "
+                "UPDATE jobs SET step = ?, total_steps = ?, costs = ?, stage = ?, "
                 "preview_version = preview_version + ? WHERE id = ? AND status = ?",
-                (step, total_steps, json.dumps(costs), int(new_preview), job_id, RUNNING),
+                (step, total_steps, json.dumps(costs), json.dumps(stage or {}), int(new_preview), job_id, RUNNING),
             )
 
     def finish(self, job_id: str, status: str, *, error: str | None = None, seconds: float | None = None) -> bool:
@@ -239,4 +250,5 @@ def _job(row: sqlite3.Row) -> Job:
     data = dict(row)
     data["options"] = json.loads(data["options"])
     data["costs"] = json.loads(data["costs"] or "{}")
+    data["stage"] = json.loads(data["stage"] or "{}")
     return Job(**data)

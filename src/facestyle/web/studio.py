@@ -19,7 +19,8 @@ from facestyle.engine import stylize
 from facestyle.web.config import StudioConfig, make_private_dir
 from facestyle.web.errors import Busy, NotFound
 from facestyle.web.files import JobFiles, is_job_id, new_job_id
-from facestyle.web.jobs import Job, JobStore, QueueFull
+from facestyle.web.jobs import DONE, Job, JobStore, QueueFull
+from facestyle.web.prints import largest_print, photo_size
 from facestyle.web.retention import Janitor
 from facestyle.web.store import SqliteJobStore
 from facestyle.web.uploads import clean_png
@@ -81,6 +82,7 @@ class Studio:
         self.started = False
         #: Set when the server begins to shut down: progress streams end instead of holding it up.
         self.closing = threading.Event()
+        self._photo_sizes: dict[str, tuple[int, int]] = {}  # a job's photo never changes
 
     @property
     def devices(self) -> tuple[str, ...]:
@@ -188,6 +190,22 @@ class Studio:
             return self._queue(write_inputs, quality=quality, options=options, style_id=style_id)
         except FileNotFoundError:
             raise self._gone_source() from None
+
+    def photo_size(self, job: Job) -> tuple[int, int] | None:
+        """(width, height) of the job's stored photo; None when it has gone."""
+        if job.id not in self._photo_sizes:
+            size = photo_size(self.files.read(job.id, JobFiles.CONTENT))
+            if size is None:
+                return None
+            self._photo_sizes[job.id] = size
+        return self._photo_sizes[job.id]
+
+    def print_size(self, job: Job) -> int:
+        """The largest print of a finished job's photo (0: none offered); the studio's print size until then."""
+        if self.config.print_size <= 0 or job.status != DONE:
+            return self.config.print_size
+        size = self.photo_size(job)
+        return self.config.print_size if size is None else largest_print(self.config.print_size, job.options, size)
 
     def reusable_job(self, job_id: str) -> Job:
         """The job whose inputs a new job may reuse: one that exists and is within its retention.

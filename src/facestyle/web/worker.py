@@ -23,7 +23,7 @@ from facestyle.image.io import save_image
 from facestyle.sketch.drawing import sketch
 from facestyle.web import gallery
 from facestyle.web.files import JobFiles
-from facestyle.web.jobs import CANCELLED, DONE, FAILED, Job, JobStore
+from facestyle.web.jobs import CANCELLED, DONE, FAILED, Job, JobStore, stage_of
 
 log = logging.getLogger("facestyle.web")
 
@@ -221,7 +221,8 @@ class ProgressReporter:
 
     def record(self, event: Progress, new_preview: bool) -> None:
         self.worker.store.record_progress(
-            self.job_id, step=event.step, total_steps=event.total_steps, costs=event.costs, new_preview=new_preview
+            self.job_id, step=event.step, total_steps=event.total_steps, costs=event.costs, new_preview=new_preview,
+            stage=stage_of(event),
         )
 
     def __call__(self, event: Progress) -> None:

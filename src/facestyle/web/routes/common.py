@@ -27,4 +27,4 @@ StudioDep = Annotated[Studio, Depends(get_studio)]
 
 def view(studio: Studio, job: Job) -> dict[str, Any]:
     """The job as the API shows it, with its place in the queue."""
-    return job_view(job, queue_position=studio.queue_position(job))
+    return job_view(job, queue_position=studio.queue_position(job), print_size=studio.print_size(job))

@@ -20,6 +20,7 @@ from facestyle.web.errors import (
 )
 from facestyle.web.files import JobFiles
 from facestyle.web.jobs import DONE
+from facestyle.web.prints import check_photo_allows
 from facestyle.web.routes.common import ERRORS, StudioDep, view
 from facestyle.web.routes.styles import find_painting
 from facestyle.web.schemas import Deleted, JobView
@@ -87,6 +88,10 @@ async def create_job(request: Request, studio: StudioDep) -> JSONResponse:
         studio.ensure_capacity()
         content = await _read_image(inputs.content, "photo", studio) if inputs.content is not None else None
         style = await _read_image(inputs.style, "style image", studio) if inputs.style is not None else None
+        source = studio.reusable_job(str(inputs.from_job)) if content is None else None
+        photo = content.size if content is not None else await run_in_threadpool(studio.photo_size, source)
+        if photo is not None:
+            check_photo_allows(options, photo)  # in the studio's words, before the job is queued
         chosen = {"quality": quality, "options": options, "style": style, "style_id": painting.id if painting else None}
         if content is None:  # _split_form made sure that from_job is given instead
             job = await run_in_threadpool(studio.submit_from, inputs.from_job, **chosen)

@@ -291,12 +291,10 @@ function render(job) {
     showImage(`${job.links.result}?v=${job.preview_version}`);
     const download = $("download");
     download.href = `${job.links.result}?download=1`;
-    const print = printSize();
-    const isPrint = print > 0 && Number(job.options.size) >= print;
+    const isPrint = Number(job.options.size) > state.options.limits.max_size;
     download.setAttribute("download", `facestyle-${job.id.slice(0, 8)}${isPrint ? "-print" : ""}.png`);
     show(download, true);
-    $("print").textContent = `Print size (${print} px)`;
-    show($("print"), print > 0 && !isPrint);
+    offerPrint(job, isPrint);
   } else if (job.preview_version !== state.previewVersion && job.preview_version > 0) {
     state.previewVersion = job.preview_version;
     showImage(`${job.links.preview}?v=${job.preview_version}`);
@@ -311,16 +309,26 @@ function statusText(job) {
   switch (job.status) {
     case "queued":
       return job.queue_position ? `Waiting: ${job.queue_position} job(s) ahead…` : "Starting…";
-    case "running": {
-      const { step, total_steps: total } = job.progress;
-      return total ? `Painting… step ${step} of ${total}` : "Painting…";
-    }
+    case "running": return runningText(job.progress);
     case "done": return `Done in ${job.seconds != null ? job.seconds.toFixed(1) : "?"} s`;
     case "failed": return "Failed";
     case "cancelled": return "Cancelled";
     case "deleted": return "Deleted";
     default: return job.status;
   }
+}
+
+// What the command line's progress bar says: the step, the scale being painted and the time left.
+function runningText(progress) {
+  const { step, total_steps: total, scale, scales, width, height, eta_seconds: eta } = progress;
+  if (!total) return "Painting…";
+  let text = `Painting… step ${step} of ${total}`;
+  if (scales > 1) text += ` · scale ${scale} of ${scales}, ${width}×${height} px`;
+  if (eta != null) {
+    const seconds = Math.round(eta);
+    text += ` · at most ${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")} left`;
+  }
+  return text;
 }
 
 // Swap the picture only once the next one has loaded, so it never flickers to blank.
@@ -363,6 +371,27 @@ async function cancel() {
 
 function printSize() { return (state.options && state.options.limits.print_size) || 0; }
 
+// The button names the print this photo allows: the studio's print size, or less for a small photo
+// (job.print_size), and stays disabled when the photo allows nothing larger than the portrait shown.
+function offerPrint(job, isPrint) {
+  const button = $("print");
+  const print = printSize();
+  const allowed = job.print_size || 0;
+  const larger = allowed > Number(job.options.size);
+  if (!larger) {
+    button.textContent = "Print size: this photo is too small for a larger portrait";
+    button.title = "Start again with a larger photo for a print";
+  } else if (allowed < print) {
+    button.textContent = `Print size (${allowed} px, the most this photo allows)`;
+    button.title = `The studio prints at ${print} px; this photo is too small for more than ${allowed} px`;
+  } else {
+    button.textContent = `Print size (${print} px)`;
+    button.title = "Paint this portrait again at print size (takes minutes)";
+  }
+  button.disabled = !larger;
+  show(button, print > 0 && !isPrint);
+}
+
 // The same photo, painting and options from the finished job (from_job, no upload), at print size;
 // the preview stays up until the print's own pictures arrive, then the download is the print.
 async function makePrint() {
@@ -372,7 +401,7 @@ async function makePrint() {
   form.append("from_job", base.id);
   form.append("quality", base.quality);
   for (const [name, value] of Object.entries(base.options)) form.append(name, value === null ? "off" : String(value));
-  form.set("size", String(printSize()));
+  form.set("size", String(base.print_size || printSize()));
   formError(null);
   try {
     follow(await api("/api/jobs", { method: "POST", body: form }), { keepImage: true });
