@@ -156,11 +156,26 @@ def contact_sheet(work: Path, rows: list[dict], path: Path) -> None:
     sheet.save(path, quality=90)
 
 
+#: The issue's targets on a 2-core CPU: seconds by output size, and peak RSS in MB.
+SECONDS_TARGET = {1024: 90.0, 2048: 300.0}
+MEMORY_TARGET_MB = 6 * 1024
+
+
+def verdict(row: dict) -> str:
+    """"met" or what was missed, for a row's time and memory ("—" for sizes without a target)."""
+    limit = SECONDS_TARGET.get(row["size"])
+    if limit is None:
+        return "—"
+    missed = [f"time (≤ {limit:.0f} s)"] if row["seconds"] > limit else []
+    missed += [f"memory (≤ {MEMORY_TARGET_MB} MB)"] if row["peak_rss_mb"] > MEMORY_TARGET_MB else []
+    return "met" if not missed else "**missed** " + ", ".join(missed)
+
+
 def markdown(rows: list[dict], sheet: Path, note: str) -> str:
     lines = [note, "",
              "| photo × painting | size | seconds | peak RSS (MB) | steps per scale | report style cost at 512 px "
-             "(512 px result = 1) | face NME | seam / between tiles |",
-             "|---|---:|---:|---:|---|---:|---:|---:|"]
+             "(512 px result = 1) | face NME | seam / between tiles | time and memory |",
+             "|---|---:|---:|---:|---|---:|---:|---:|---|"]
     base = {(row["photo"], row["painting"]): row["report_style_at_512"] for row in rows if row["size"] == 512}
     for row in rows:
         reference = base.get((row["photo"], row["painting"]))
@@ -169,7 +184,8 @@ def markdown(rows: list[dict], sheet: Path, note: str) -> str:
         nme = "no face" if row["nme"] is None else f"{row['nme']:.4f}"
         seam = "untiled" if row.get("seam_ratio") is None else f"{row['seam_ratio']:.2f}"
         lines.append(f"| {row['photo']} × {row['painting']} | {row['size']} | {row['seconds']:.1f} | "
-                     f"{row['peak_rss_mb']} | {steps} | {row['report_style_at_512']:.3f}{ratio} | {nme} | {seam} |")
+                     f"{row['peak_rss_mb']} | {steps} | {row['report_style_at_512']:.3f}{ratio} | {nme} | {seam} | "
+                     f"{verdict(row)} |")
     lines += ["", f"![1:1 face crops at each size]({sheet.relative_to(ROOT)})"]
     return "\n".join(lines)
 

@@ -76,3 +76,24 @@ def test_a_print_reduced_to_the_composition_size_is_the_composition(face_path, s
     composed = facestyle.stylize(face_path, style_path, **{**options, "size": 32}).image
     reduced = to_tensor(resize_to(printed, composed.size))
     assert (reduced - to_tensor(composed)).abs().mean() < 1.5 / 255
+
+
+def test_a_texture_scale_stops_when_its_evaluations_are_spent(face_path, style_path, monkeypatch):
+    # Every step backtracks once (one more evaluation than it would): a texture scale budgeted
+    # 3 steps has 4 evaluations, so it ends after its second step (3 + 2 evaluations).
+    from facestyle.optim.optimizers import LBFGS
+
+    original = LBFGS.step
+
+    def backtracking_step(self, evaluate):
+        result = original(self, evaluate)
+        result.evaluations += 1
+        return result
+
+    monkeypatch.setattr(LBFGS, "step", backtracking_step)
+    events = []
+    result = facestyle.stylize(face_path, style_path, progress=events.append, **PRINT)
+    assert [row["size"] for row in result.history if "anchor" in row] == [64] * 2 + [96] * 2
+    # The composition scales keep their steps, and the step numbers stay on the schedule.
+    assert len(result.history) == 6 + 4
+    assert [event.step for event in events if event.scale >= 3] == [7, 8, 10, 11]

@@ -6,7 +6,7 @@
 """
 
 from facestyle.batch import BatchReport, paint_folder
-from facestyle.engine import Progress, Result, measure_costs, stylize
+from facestyle.engine import Progress, Result, stylize
 from facestyle.errors import (
     Cancelled,
     FacestyleError,
@@ -15,6 +15,7 @@ from facestyle.errors import (
     OutputError,
     WeightsError,
 )
+from facestyle.measure import measure_costs
 from facestyle.settings import (
     OBJECTIVES,
     RECIPES,
@@ -27,17 +28,17 @@ from facestyle.sketch import sketch
 __version__ = "0.1.0"
 
 __all__ = [
+    "OBJECTIVES",
+    "RECIPES",
+    "STYLE_LAYER_PRESETS",
     "BatchReport",
     "Cancelled",
     "FacestyleError",
     "InputImageError",
-    "OBJECTIVES",
     "OptionError",
     "OutputError",
     "Progress",
-    "RECIPES",
     "Result",
-    "STYLE_LAYER_PRESETS",
     "Settings",
     "WeightsError",
     "__version__",

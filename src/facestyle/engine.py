@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import torch
 from PIL import Image
@@ -308,10 +309,11 @@ def _optimise_scale(
     pixels = image.detach().clamp(0, 1).clone().contiguous().requires_grad_(True)
     optimizer, evaluate = _optimiser_on(pixels, objective_with(run.encoder), settings, texture=bool(scale.texture))
     in_float32 = run.encoder.compute_dtype is None
-    scale_started, totals = time.perf_counter(), []
+    scale_started, totals, evaluations = time.perf_counter(), [], 0
     for done in range(1, scale.steps + 1):
         run.step += 1
         result = optimizer.step(evaluate)
+        evaluations += result.evaluations
         names = list(result.costs)
         costs = dict(zip(names, torch.stack([result.costs[name].float() for name in names]).tolist()))
         totals.append(costs["total"])
@@ -328,7 +330,11 @@ def _optimise_scale(
             optimizer, evaluate = _optimiser_on(pixels, objective_with(run.exact_encoder), settings)
             in_float32 = True
             continue
-        if result.converged or settled(totals, settings.stop_window, settings.stop_tol):
+        # A texture scale's budget is evaluations, not steps: an evaluation at print size costs
+        # seconds, and the early steps of a held scale often backtrack once, which made the time
+        # of a print depend on the painting (BENCHMARKS.md#print-size-portraits).
+        spent = scale.texture and evaluations > scale.steps
+        if spent or result.converged or settled(totals, settings.stop_window, settings.stop_tol):
             run.step = sum(s.steps for s in run.schedule[: level + 1])  # keep step numbers on the schedule
             break
     with torch.no_grad():
@@ -374,36 +380,3 @@ def _optimiser_on(
     history = {"history_size": TEXTURE_HISTORY} if texture and settings.optimizer == "lbfgs" else {}
     optimizer = make_optimizer(settings.optimizer, pixels, lr=settings.learning_rate, bounds=(0.0, 1.0), **history)
     return optimizer, evaluate
-
-
-def measure_costs(
-    content: ImageSource,
-    style: ImageSource | Sequence[ImageSource],
-    candidate: ImageSource,
-    settings: Settings | None = None,
-    *,
-    recipe: str | None = None,
-    objective: str | None = None,
-    face_guide: FaceGuide | None = None,
-    **options: Any,
-) -> dict[str, float]:
-    """Evaluate J and its terms for ``candidate`` at ``settings.size`` without optimising anything.
-
-    Used to compare results of different methods on one objective (benchmarks, studies, tests).
-    The candidate is resized to the content photo's size at ``settings.size``. Without
-    ``face_guide`` the objective is the plain one whatever ``face_aware`` says; with the guide a
-    :func:`stylize` run used (``face_aware`` on), it is the face-aware objective that run minimised.
-    """
-    settings = make_settings(recipe=recipe, objective=objective, base=settings, **options)
-    device = resolve_device(settings.device)
-    content_image = resize_long_side(load_image(content, what="content image"), settings.size)
-    side = style_side(settings, settings.size)
-    styles = [to_tensor(resize_long_side(image, side)).to(device) for image in load_styles(style, settings)]
-    candidate_image = resize_to(load_image(candidate, what="image to measure"), content_image.size)
-    content_tensor = to_tensor(content_image).to(device)
-    use_faces = face_guide is not None and settings.face_aware
-    masks = face_masks(face_guide, content_tensor.shape[-2:], styles[0].shape[-2:]) if use_faces else None
-    criterion = build_objective(load_encoder(settings, device, exact=True), content_tensor, styles, settings, masks=masks)
-    with torch.no_grad():
-        costs = criterion(to_tensor(candidate_image).to(device))
-    return {name: float(value) for name, value in costs.items()}

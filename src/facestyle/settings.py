@@ -138,7 +138,7 @@ class Settings:
         help="largest scale that plans the composition; larger outputs only refine the brush texture above it",
     )
     texture_steps: int = option(
-        8, low=0, high=100_000, help="most steps on each texture scale above composition_size"
+        6, low=0, high=100_000, help="most steps on each texture scale above composition_size (J evaluated once more)"
     )
     #: Texture scales above this long side are evaluated tile by tile, so memory stays bounded
     #: (costs/tiled.py; BENCHMARKS.md#print-size-portraits).
