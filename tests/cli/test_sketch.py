@@ -1,5 +1,6 @@
 """facestyle sketch: fast and full drawings written with their settings, and one-line errors."""
 
+import numpy as np
 import pytest
 
 from facestyle.image.io import read_metadata
@@ -28,6 +29,19 @@ def test_full_sketch_quiet_and_grey(tmp_path, face_path, capsys):
     assert max(image.size) == 40
     assert "step/s" not in err and "it/s" not in err
     assert read_metadata(out)["sketch"]["texture"] == "patch"
+
+
+def test_flat_paper_leaves_the_drawings_grain_off(tmp_path, face_path, capsys):
+    grained, flat = tmp_path / "grained.png", tmp_path / "flat.png"
+    for out, extra in ((grained, []), (flat, ["--flat-paper"])):
+        code, _, err = run_cli(["sketch", str(face_path), "-o", str(out), "--fast", "--size", "96", "--quiet",
+                                *extra], capsys)
+        assert code == 0, err
+    assert read_metadata(grained)["sketch"]["paper_grain"] is True
+    assert read_metadata(flat)["sketch"]["paper_grain"] is False
+    # The background corner: flat paper is one colour, the drawing's paper varies.
+    corner = (slice(0, 12), slice(0, 12))
+    assert np.asarray(read_image(flat))[corner].std() < np.asarray(read_image(grained))[corner].std()
 
 
 @pytest.mark.parametrize("case", ["missing", "directory", "empty", "truncated", "text", "tiny", "huge"])

@@ -5,6 +5,7 @@ import torch
 
 from facestyle.sketch.exemplars import MEDIUMS
 from facestyle.sketch.pencil import (
+    form_directions,
     hatching,
     line_kernels,
     pencil_drawing,
@@ -35,6 +36,30 @@ def test_hatching_is_seeded_streaky_and_mid_toned():
         assert texture.shape == (96, 80) and 0.6 < float(texture.mean()) < 0.8
         assert torch.equal(texture, hatching(96, 80, medium, seed=3))
         assert not torch.equal(texture, hatching(96, 80, medium, seed=4))
+
+
+def _streak_direction(texture: torch.Tensor) -> str:
+    """Which way a texture's streaks run: the axis along which it changes least."""
+    across_x = (texture[:, 1:] - texture[:, :-1]).abs().mean()
+    across_y = (texture[1:, :] - texture[:-1, :]).abs().mean()
+    # The paper grain under the hatching changes every pixel alike; the streaks make the difference.
+    return "vertical" if across_y < 0.85 * across_x else "horizontal" if across_x < 0.85 * across_y else "neither"
+
+
+def test_hatching_turns_along_the_form():
+    medium = MEDIUMS["pencil"]  # a 45° hatching when there is no form to follow
+    ramp = torch.linspace(0, 1, 96)
+    left_to_right = ramp.repeat(96, 1)  # isophotes run vertically
+    top_to_bottom = left_to_right.T.contiguous()
+    down = form_directions(left_to_right, medium)
+    across = form_directions(top_to_bottom, medium)
+    assert torch.allclose(down.abs(), torch.full_like(down, torch.pi / 2), atol=0.05)
+    assert torch.allclose(across, torch.zeros_like(across), atol=0.05)
+    assert _streak_direction(hatching(96, 96, medium, 1, down)) == "vertical"
+    assert _streak_direction(hatching(96, 96, medium, 1, across)) == "horizontal"
+    # Flat paper has no form: the medium's own angle.
+    flat = form_directions(torch.full((64, 64), 0.8), medium)
+    assert torch.allclose(flat, torch.full_like(flat, torch.pi / 4), atol=1e-4)
 
 
 def test_texture_exponent_renders_the_tone():

@@ -38,6 +38,7 @@ def add_command(commands: Any) -> None:
         help=f"full path's texture terms: Gram matrices, patches, or both [{DEFAULT_TEXTURE}]",
     )
     sketch.add_argument("--grey", action="store_true", help="grey paper and pigment instead of the drawing's colours")
+    sketch.add_argument("--flat-paper", action="store_true", help="plain paper, without the drawing's own grain")
     sketch.add_argument("--steps", type=int, help="optimisation steps of the full path [100]")
     sketch.add_argument("--seed", type=int, default=0, help="random seed; same seed, same drawing [0]")
     sketch.add_argument("--plain", action="store_true", help="no face guidance")
@@ -65,13 +66,14 @@ def handle(args: argparse.Namespace) -> int:
     with printer:
         result = sketch(
             args.photo, medium=args.medium, exemplar=args.exemplar, quality=args.quality, texture=args.texture,
-            grey=args.grey, progress=printer, **options,
+            grey=args.grey, paper_grain=not args.flat_paper, progress=printer, **options,
         )
     for note in result.notes:
         print(f"facestyle: {note}", file=sys.stderr)
     metadata = {
         "sketch": {
             "medium": args.medium, "quality": args.quality, "texture": args.texture, "grey": args.grey,
+            "paper_grain": not args.flat_paper,
             "exemplars": args.exemplar or [], "size": args.size, "seed": args.seed, "steps": result.settings.steps,
         }
     }

@@ -30,6 +30,7 @@ from facestyle.optim.schedule import style_side
 from facestyle.settings import Settings, make_settings
 from facestyle.sketch import paper as sheet_module
 from facestyle.sketch.exemplars import DEFAULT_MEDIUM, get_medium, load_exemplars
+from facestyle.sketch.grain import grain_field, lay_grain
 from facestyle.sketch.pencil import pencil_drawing
 
 QUALITIES = ("fast", "full")
@@ -52,6 +53,7 @@ def sketch(
     quality: str = "full",
     texture: str = DEFAULT_TEXTURE,
     grey: bool = False,
+    paper_grain: bool = True,
     patch_weight: float = PATCH_WEIGHT,
     progress: ProgressCallback | None = None,
     face_guide: FaceGuide | None = None,
@@ -66,6 +68,7 @@ def sketch(
         quality: ``fast`` (the classical rendering, well under a second) or ``full`` (optimised).
         texture: the full path's texture terms: ``gram``, ``patch`` or ``both``.
         grey: grey paper and pigment instead of the drawing's colours.
+        paper_grain: lay the drawing's own paper grain over the light tones (off: flat paper).
         patch_weight: weight of the patch loss beside J's content and Gram terms.
         progress: called with :class:`Progress` events; the full path first reports the fast drawing
             as step 0, then every optimisation step.
@@ -88,7 +91,8 @@ def sketch(
     prepared = sheet_module.prepare_photo(picture, guide.content, sheet.model)
     fast_y = pencil_drawing(prepared.tone, prepared.structure, spec, seed=settings.seed, face=prepared.face,
                             features=prepared.features)
-    fast_image = sheet.render(fast_y, grey=grey)
+    field = _grain(drawings[0], sheet, settings, fast_y.shape, paper_grain)
+    fast_image = sheet.render(lay_grain(fast_y, field, prepared.features), grey=grey)
     if quality == "fast":
         if progress is not None:
             progress(Progress(1, 1, {}, time.perf_counter() - started, picture.size, 0, lambda: fast_image))
@@ -106,13 +110,21 @@ def sketch(
     def finish(image: Image.Image) -> Image.Image:
         drawn = sheet_module.finish(color.luminance(resize_to(image, picture.size)), prepared, sheet.histogram)
         drawn = sheet_module.keep_face(drawn, fast_y, prepared)
-        return sheet.render(drawn, grey=grey)
+        return sheet.render(lay_grain(drawn, field, prepared.features), grey=grey)
 
     relay = _finishing(progress, finish) if progress is not None else None
     extra = _patch_terms(guide, patch_weight) if texture in ("patch", "both") else None
     result = stylize(content, styles, settings, progress=relay, face_guide=guide, extra_terms=extra)
     return Result(finish(result.image), result.history, result.settings, time.perf_counter() - started,
                   result.device, (*notes, *(note for note in result.notes if note not in notes)))
+
+
+def _grain(drawing: Image.Image, sheet: sheet_module.Sheet, settings: Settings, shape: tuple[int, ...], wanted: bool):
+    """The drawing's paper grain for an output of ``shape``, its specks in proportion to the output."""
+    if not wanted:
+        return None
+    seen = resize_long_side(drawing, style_side(settings, settings.size))
+    return grain_field(sheet.normalise(color.luminance(seen)), shape[:2], settings.seed)
 
 
 def _analyse(picture: Image.Image, drawing: Image.Image, settings: Settings, *, full: bool) -> FaceGuide:

@@ -32,6 +32,8 @@ class Medium:
         hatch_angles: directions of the hatching in degrees; two make cross-hatching.
         grain: sigma in pixels (at 512 px) of the paper tooth that breaks up the pigment.
         crisp: 0 = soft graphite or chalk; towards 1 the hatching turns into hard lines, as in ink.
+        follow_form: 0 = hatching at ``hatch_angles`` everywhere; 1 = turned along the photo's form
+            wherever it has a clear direction (pencil.form_directions).
         texture_weight: smoothness λ of the texture exponent β (Lu et al.'s eq. 9).
         description: one line for help texts.
     """
@@ -47,6 +49,7 @@ class Medium:
     crisp: float
     texture_weight: float
     description: str
+    follow_form: float = 1.0
 
 
 MEDIUMS: dict[str, Medium] = {

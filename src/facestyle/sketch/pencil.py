@@ -3,7 +3,8 @@
 Three maps multiply into the drawing: a stroke map (lines along the edges, from directional line
 kernels on the gradient), a tone map (the photo's luminance given the drawing's histogram) and a
 texture that renders the tone with hatching. The hatching is made here from noise smeared along the
-hatching direction, so nothing of a third-party scan is copied.
+hatching direction, so nothing of a third-party scan is copied, and that direction turns along the
+photo's form (the level lines of its tone) wherever the form has one.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ SKIN_SMOOTH = 0.8
 FEATURE_SMOOTH = 0.5
 #: How much fainter the photo's edges are drawn on the skin than elsewhere.
 SKIN_STROKES = 0.6
+#: The form's direction for the hatching: the photo smoothed over this fraction of the long side
+#: before its gradient is taken, and the gradient's structure tensor over this wider one, so the
+#: strokes follow a cheek or a sleeve rather than each hair.
+FORM_GRADIENT_SIGMA = 0.004
+FORM_SIGMA = 0.03
 #: Conjugate-gradient iterations for the texture exponent: the system is well conditioned by λ.
 _CG_STEPS = 30
 
@@ -67,18 +73,55 @@ def stroke_map(y: torch.Tensor, medium: Medium) -> torch.Tensor:
     return (1.0 - medium.line_strength * lines / scale_to).clamp(0.0, 1.0)
 
 
-def hatching(height: int, width: int, medium: Medium, seed: int = 0) -> torch.Tensor:
+def form_directions(structure: torch.Tensor, medium: Medium) -> torch.Tensor:
+    """The first hatching direction at each pixel (H, W), in radians: along the form where it has one.
+
+    The form's direction is that of the isophotes (level lines) of the photo's structure, from its
+    structure tensor smoothed over :data:`FORM_SIGMA` of the long side, so strokes run round a cheek,
+    down a sleeve or along a fold, as a hand hatches. Where the structure has no one direction (flat
+    paper, a busy pattern) the medium's own angle takes over, weighted by the tensor's coherence;
+    the two are blended as doubled-angle vectors, since a hatching direction has no sign.
+    """
+    height, width = structure.shape
+    side = max(height, width)
+    plane = gaussian_blur(structure[None], FORM_GRADIENT_SIGMA * side)
+    dx = F.pad(plane[..., :, 2:] - plane[..., :, :-2], (1, 1), mode="replicate") / 2
+    dy = F.pad((plane[..., 2:, :] - plane[..., :-2, :])[None], (0, 0, 1, 1), mode="replicate")[0] / 2
+    tensor = gaussian_blur(torch.cat([dx * dx, dx * dy, dy * dy]), FORM_SIGMA * side)
+    jxx, jxy, jyy = tensor[0], tensor[1], tensor[2]
+    # The gradient's doubled angle is that of (jxx − jyy, 2·jxy); the isophote's is opposite.
+    along_x, along_y = jyy - jxx, -2 * jxy
+    strength = (along_x.pow(2) + along_y.pow(2)).sqrt()
+    coherence = strength / (jxx + jyy).clamp_min(1e-12)
+    weight = (coherence * medium.follow_form).clamp(0, 1)
+    default = math.radians(2 * medium.hatch_angles[0])
+    mixed_x = weight * along_x / strength.clamp_min(1e-12) + (1 - weight) * math.cos(default)
+    mixed_y = weight * along_y / strength.clamp_min(1e-12) + (1 - weight) * math.sin(default)
+    return 0.5 * torch.atan2(mixed_y, mixed_x)
+
+
+def hatching(
+    height: int, width: int, medium: Medium, seed: int = 0, directions: torch.Tensor | None = None
+) -> torch.Tensor:
     """A procedural hatching texture (H, W) in (0, 1): noise smeared into streaks along the medium's
-    hatching angles, over the paper's grain; its mean tone is about 0.7, as a pencil tone sample's."""
+    hatching angles, over the paper's grain; its mean tone is about 0.7, as a pencil tone sample's.
+
+    ``directions`` (H, W, radians) turns the first hatching angle at each pixel (the others keep their
+    angle to it, so cross-hatching still crosses); without it every streak runs at the medium's angles.
+    """
     generator = torch.Generator().manual_seed(seed)
     scale = max(height, width) / 512
     texture = torch.zeros(height, width)
     for angle in medium.hatch_angles:
         noise = torch.rand(1, 1, height, width, generator=generator)
         length = max(3, round(max(height, width) * medium.hatch_length))
-        kernel = _line_at(length, angle)
-        pad = kernel.shape[-1] // 2
-        streaks = F.conv2d(F.pad(noise, (pad,) * 4, mode="reflect"), kernel)[0, 0]
+        if directions is not None:
+            turn = math.radians(angle - medium.hatch_angles[0])
+            streaks = _streaks_along(noise, directions + turn, length)
+        else:
+            kernel = _line_at(length, angle)
+            pad = kernel.shape[-1] // 2
+            streaks = F.conv2d(F.pad(noise, (pad,) * 4, mode="reflect"), kernel)[0, 0]
         streaks = (streaks - streaks.mean()) / streaks.std().clamp_min(1e-6)
         texture = texture + streaks
     texture = texture / math.sqrt(len(medium.hatch_angles))
@@ -88,6 +131,24 @@ def hatching(height: int, width: int, medium: Medium, seed: int = 0) -> torch.Te
     grain = gaussian_blur(grain, medium.grain * scale)[0]
     grain = (grain - grain.mean()) / grain.std().clamp_min(1e-6)
     return (0.72 + 0.12 * texture + 0.05 * grain).clamp(0.05, 0.98)
+
+
+def _streaks_along(noise: torch.Tensor, directions: torch.Tensor, length: int) -> torch.Tensor:
+    """``noise`` (1, 1, H, W) averaged along a segment of ``length`` pixels through each pixel, turned
+    to that pixel's direction (H, W, radians): the line kernel of :func:`_line_at`, per pixel."""
+    height, width = directions.shape
+    rows = torch.arange(height, dtype=torch.float32)[:, None].expand(height, width)
+    columns = torch.arange(width, dtype=torch.float32)[None, :].expand(height, width)
+    step_x, step_y = directions.cos(), directions.sin()
+    # Samples 1.5 px apart: the noise is interpolated bilinearly, so denser samples add nothing.
+    offsets = torch.arange(-(length // 2), length // 2 + 1e-6, 1.5)
+    total = torch.zeros(height, width)
+    for offset in offsets.tolist():
+        x = (columns + offset * step_x) / max(width - 1, 1) * 2 - 1
+        y = (rows + offset * step_y) / max(height - 1, 1) * 2 - 1
+        grid = torch.stack([x, y], dim=-1)[None]
+        total += F.grid_sample(noise, grid, mode="bilinear", padding_mode="reflection", align_corners=True)[0, 0]
+    return total / len(offsets)
 
 
 def _line_at(length: int, degrees: float) -> torch.Tensor:
@@ -161,7 +222,7 @@ def pencil_drawing(
     if features is not None:
         fine = replace(medium, line_length=medium.line_length / 3, line_width=1, line_strength=1.2)
         strokes = torch.minimum(strokes, torch.lerp(torch.ones_like(detail), stroke_map(structure_t, fine), detail))
-    texture = hatching(height, width, medium, seed)
+    texture = hatching(height, width, medium, seed, form_directions(structure_t, medium))
     beta = texture_exponent(tone_t, texture, medium.texture_weight)
     rendered = texture.pow(beta)
     if face is not None:
