@@ -70,7 +70,8 @@ def patch_corners(paper: np.ndarray, side: int) -> list[tuple[int, int]]:
     corners = []
     for top in range(0, height - side + 1, step):
         for left in range(0, width - side + 1, step):
-            total = table[top + side, left + side] - table[top, left + side] - table[top + side, left] + table[top, left]
+            bottom, right = top + side, left + side
+            total = table[bottom, right] - table[top, right] - table[bottom, left] + table[top, left]
             if total >= PATCH_PAPER * side * side:
                 corners.append((top, left))
     return corners
