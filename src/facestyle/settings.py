@@ -196,8 +196,8 @@ class Settings:
 
     @property
     def adain_strength(self) -> float:
-        """The AdaIN feature blend: ``strength`` for method adain, full style for gatys' warm start."""
-        return self.strength if self.method == "adain" else 1.0
+        """The AdaIN feature blend: ``strength`` for the one-pass methods, full style for gatys' warm start."""
+        return self.strength if self.method in ONE_PASS_METHODS else 1.0
 
     @property
     def learning_rate(self) -> float:

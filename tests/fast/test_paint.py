@@ -1,12 +1,15 @@
-"""The one-pass methods as runs use them: fast (MicroAST and the face step) and adain."""
+"""The one-pass methods as runs use them: fast (MicroAST and the face step) and adain (AdaIN's picture, fast's face)."""
 
 import numpy as np
 import pytest
 
 import facestyle
 from facestyle.errors import OptionError
+from facestyle.faces.analysis import analyse_quick
 from facestyle.faces.types import NO_FACE_NOTICE
 from facestyle.fast import paint
+from facestyle.fast.face_blend import face_blend_mask
+from facestyle.image.io import load_image, resize_long_side
 from tests.conftest import DATA
 
 PORTRAIT = DATA / "face_koch_256.jpg"
@@ -27,6 +30,25 @@ def test_fast_keeps_the_photos_size_and_puts_the_face_detail_back():
     assert 0.001 < differs.mean() < 0.3
 
 
+def test_adain_paints_the_picture_and_sets_the_fast_face_into_it():
+    aware = facestyle.stylize(PORTRAIT, PAINTING, method="adain", size=128)
+    plain = facestyle.stylize(PORTRAIT, PAINTING, method="adain", size=128, face_aware=False)
+    fast = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=128)
+    assert aware.image.size == plain.image.size == fast.image.size and aware.notes == ()
+    # Outside the faces, AdaIN's picture; over them, the fast painting's face in the picture's colours.
+    photo = resize_long_side(load_image(PORTRAIT), 128)
+    mask = face_blend_mask(analyse_quick(photo), *aware.image.size).numpy()
+    differs = np.abs(_pixels(aware.image) - _pixels(plain.image)).max(axis=2)
+    assert (differs[mask == 0] <= 1).all()
+    assert differs[mask > 0.9].mean() > 5
+    # The face's detail is the fast painting's (colours apart): its local contrast, not AdaIN's.
+    core = mask > 0.9
+    def detail(image):
+        grey = _pixels(image).mean(axis=2)
+        return np.abs(np.diff(grey, axis=1))[core[:, 1:]].mean()
+    assert abs(detail(aware.image) - detail(fast.image)) < abs(detail(plain.image) - detail(fast.image))
+
+
 def test_fast_on_a_faceless_photo_says_so_and_still_paints(style_path):
     result = facestyle.stylize(style_path, PAINTING, method="fast", size=64)
     assert result.notes == (NO_FACE_NOTICE,) and max(result.image.size) == 64
@@ -43,16 +65,18 @@ def test_one_pass_strength_stops_at_one():
     assert photo.image.size == painted.image.size
 
 
-def test_a_paintings_style_signal_is_measured_once(monkeypatch):
+def test_a_paintings_style_signals_are_measured_once(monkeypatch):
     paint._signals.clear()
     measured = []
-    model = paint.cached_microast(None, "cpu", "auto")
-    real = type(model).style_signal
-    monkeypatch.setattr(type(model), "style_signal", lambda self, image: measured.append(1) or real(self, image))
-    first = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=64, face_aware=False)
-    again = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=64, face_aware=False)
-    assert len(measured) == 1
+    microast = paint.cached_microast(None, "cpu", "auto")
+    real_signal = type(microast).style_signal
+    monkeypatch.setattr(type(microast), "style_signal",
+                        lambda self, image: measured.append("microast") or real_signal(self, image))
+    first = facestyle.stylize(PORTRAIT, PAINTING, method="adain", size=64)
+    again = facestyle.stylize(PORTRAIT, PAINTING, method="adain", size=64)
+    assert measured.count("microast") == 1  # the store answers the second run
     assert np.array_equal(_pixels(first.image), _pixels(again.image))
+    assert len(paint._signals) == 2  # MicroAST's signal and AdaIN's statistics
 
 
 def test_a_gatys_run_can_report_the_fast_picture_first():

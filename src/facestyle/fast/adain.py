@@ -12,6 +12,7 @@ The style image only contributes its per-channel μ and σ, so they are computed
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -148,16 +149,24 @@ def paint_adain(
     settings: Settings,
     size: int,
     device: torch.device,
+    model: nn.Module | None = None,
+    statistics_of: Callable[[nn.Module, Image.Image, int], StyleStatistics] | None = None,
 ) -> torch.Tensor:
     """One AdaIN pass at long side ``size``: (1, 3, H, W) in [0, 1] on ``device``.
 
     Several styles blend their feature statistics with ``style_blend``; AdaIN is affine in μ and
     σ, so this equals blending the AdaIN features of each style (Huang & Belongie's interpolation).
+    ``model``: another network with AdaIN's two methods (its int8 copy); the float model by default.
+    ``statistics_of(model, painting, side)``: a painting's statistics, e.g. from a cache.
     """
-    model = cached_adain(settings.weights, settings.decoder_weights, str(device))
+    model = model or cached_adain(settings.weights, settings.decoder_weights, str(device))
     content_tensor = to_tensor(resize_long_side(content_image, size)).to(device)
     side = style_side(settings, size)
-    statistics = [model.style_statistics(to_tensor(resize_long_side(style, side)).to(device)) for style in style_images]
+    if statistics_of is None:
+        def statistics_of(model: nn.Module, style: Image.Image, side: int) -> StyleStatistics:
+            return model.style_statistics(to_tensor(resize_long_side(style, side)).to(device))
+
+    statistics = [statistics_of(model, style, side) for style in style_images]
     weights = blend_weights(settings.style_blend, len(style_images))
     blended = StyleStatistics(
         mean=sum(w * s.mean for w, s in zip(weights, statistics)),

@@ -69,7 +69,8 @@ def restore_face_detail(
         return painted
     width, height = painted.size
     mask = detail_mask(analysis, width, height)
-    faces = sorted((f.scaled(width / analysis.width, height / analysis.height) for f in analysis.faces), key=_scale)
+    faces = sorted((f.scaled(width / analysis.width, height / analysis.height) for f in analysis.faces),
+                   key=interocular_pixels)
     windows = [(face, window) for face in faces if (window := _window(face, mask, width, height)) is not None]
     if not windows:
         return painted
@@ -78,7 +79,7 @@ def restore_face_detail(
     out = paint.copy()
     # Smaller faces first, so where windows overlap the larger face's band wins.
     for face, (rows, cols) in windows:
-        delta = _band_difference(_luma(source[rows, cols]), _luma(paint[rows, cols]), _scale(face))
+        delta = _band_difference(_luma(source[rows, cols]), _luma(paint[rows, cols]), interocular_pixels(face))
         out[rows, cols] = paint[rows, cols] + (amount * mask[rows, cols] * delta)[..., None]
     return Image.fromarray((np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8), "RGB")
 
@@ -90,7 +91,8 @@ def detail_mask(analysis: FaceAnalysis, width: int, height: int) -> np.ndarray:
     The mask is soft (edges blurred by :data:`SOFTNESS` inter-ocular distances), so drawing it at
     half size and enlarging it bilinearly changes it by little, at a quarter of the drawing cost.
     """
-    smallest = min(_scale(face) for face in analysis.faces) * min(width / analysis.width, height / analysis.height)
+    smallest = min(interocular_pixels(face) for face in analysis.faces)
+    smallest *= min(width / analysis.width, height / analysis.height)
     if SOFTNESS * smallest < 4 or min(width, height) < 64:
         return feature_mask(analysis, (height, width), parts=PARTS, softness=SOFTNESS).numpy()
     half = feature_mask(analysis, (round(height / 2), round(width / 2)), parts=PARTS, softness=SOFTNESS)
@@ -112,7 +114,7 @@ def _window(face: Face, mask: np.ndarray, width: int, height: int) -> tuple[slic
     points = face.landmarks if face.landmarks is not None else np.array([[box.x0, box.y0], [box.x1, box.y1]])
     # The outline band and the mask's soft edge reach about half an inter-ocular distance outside
     # the landmarks; the coarse blur needs 3σ more around that.
-    pad = (3 * COARSE_SIGMA + 0.5) * _scale(face)
+    pad = (3 * COARSE_SIGMA + 0.5) * interocular_pixels(face)
     x0, y0 = np.floor(points.min(axis=0) - pad).astype(int)
     x1, y1 = np.ceil(points.max(axis=0) + pad).astype(int)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
@@ -121,7 +123,7 @@ def _window(face: Face, mask: np.ndarray, width: int, height: int) -> tuple[slic
     return slice(y0, y1), slice(x0, x1)
 
 
-def _scale(face: Face) -> float:
+def interocular_pixels(face: Face) -> float:
     """Inter-ocular distance in pixels; from the box for a face the mesh could not fit."""
     return max(face.interocular if face.interocular is not None else face.box.width / 2.2, 1.0)
 
