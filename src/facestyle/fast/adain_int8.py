@@ -13,8 +13,8 @@ the float model stays (:func:`int8_available`). Measurements: BENCHMARKS.md#fast
 PyTorch marks ``torch.ao.quantization`` and its quantised dtypes deprecated in favour of the
 separate torchao package; the pinned torch still ships and tests them, and torchao would be one
 more runtime beside mediapipe's pins, so those two warnings are silenced for this process when this
-module is imported (a user of the CLI or the studio cannot act on them). A torch that drops the
-dtypes makes :func:`int8_available` false and the float model paint instead.
+module is imported (a user of the CLI or the studio cannot act on them). Moving to torchao is the
+way forward once it installs cleanly beside mediapipe.
 """
 
 from __future__ import annotations
@@ -61,7 +61,6 @@ def int8_available(device: torch.device) -> bool:
     return (
         device.type == "cpu"
         and ENGINE in torch.backends.quantized.supported_engines
-        and hasattr(torch, "quint8")
         and bool(torch.cpu._is_vnni_supported())
     )
 
