@@ -162,7 +162,7 @@ def _target(analysis: FaceAnalysis, size: tuple[int, int] | None) -> tuple[int, 
     return height, width, width / analysis.width, height / analysis.height
 
 
-def _face_scale(face: Face) -> float:
+def face_scale(face: Face) -> float:
     """Inter-ocular distance in pixels, or an estimate from the box for a face without a mesh."""
     if face.interocular is not None:
         return max(face.interocular, 1.0)
@@ -179,7 +179,7 @@ class _Canvas:
         x1, y1 = points.max(axis=0) + pad
         self.x0, self.y0 = max(0, math.floor(x0)), max(0, math.floor(y0))
         self.x1, self.y1 = min(width, math.ceil(x1)), min(height, math.ceil(y1))
-        scale = _face_scale(face)
+        scale = face_scale(face)
         # Small faces are drawn larger and averaged down, so an eye of 4 pixels still has a shape.
         self.factor = 4 if scale < 48 else 2 if scale < 160 else 1
 
@@ -232,7 +232,7 @@ def _face_shapes(face: Face) -> dict[str, list[np.ndarray]]:
 def _add_face_layers(face_layers: torch.Tensor, face: Face, softness: float) -> None:
     """Add one face's soft region layers (in FACE_REGIONS order) into ``face_layers`` (5, H, W)."""
     _, height, width = face_layers.shape
-    sigma = softness * _face_scale(face)
+    sigma = softness * face_scale(face)
     canvas = _Canvas(face, height, width, pad=3 * sigma + 2)
     if canvas.empty:
         return
@@ -255,7 +255,7 @@ def _add_face_layers(face_layers: torch.Tensor, face: Face, softness: float) -> 
 
 def _max_feature_layer(mask: torch.Tensor, face: Face, parts: tuple[str, ...], softness: float, outline_width: float) -> None:
     height, width = mask.shape
-    scale = _face_scale(face)
+    scale = face_scale(face)
     sigma, band = softness * scale, outline_width * scale
     canvas = _Canvas(face, height, width, pad=3 * sigma + band + 2)
     if canvas.empty:

@@ -162,11 +162,10 @@ def paint_adain(
     model = model or cached_adain(settings.weights, settings.decoder_weights, str(device))
     content_tensor = to_tensor(resize_long_side(content_image, size)).to(device)
     side = style_side(settings, size)
-    if statistics_of is None:
-        def statistics_of(model: nn.Module, style: Image.Image, side: int) -> StyleStatistics:
-            return model.style_statistics(to_tensor(resize_long_side(style, side)).to(device))
-
-    statistics = [statistics_of(model, style, side) for style in style_images]
+    measure = statistics_of or (
+        lambda net, painting, side: net.style_statistics(to_tensor(resize_long_side(painting, side)).to(device))
+    )
+    statistics = [measure(model, style, side) for style in style_images]
     weights = blend_weights(settings.style_blend, len(style_images))
     blended = StyleStatistics(
         mean=sum(w * s.mean for w, s in zip(weights, statistics)),

@@ -15,8 +15,8 @@ import torch
 from PIL import Image
 
 from facestyle.faces.analysis import FaceAnalysis
-from facestyle.faces.masks import FACE_REGIONS, region_masks
-from facestyle.fast.face_detail import interocular_pixels
+from facestyle.faces.guide import merge_face_regions
+from facestyle.faces.masks import face_scale, region_masks
 from facestyle.image.filters import gaussian_blur
 from facestyle.image.io import resize_to, to_pil, to_tensor
 
@@ -34,10 +34,9 @@ def face_blend_mask(analysis: FaceAnalysis, width: int, height: int) -> torch.Te
     """(H, W) in [0, 1]: 1 over the faces of ``analysis``, feathered outwards; zeros without a face."""
     if not analysis.has_faces:
         return torch.zeros(height, width)
-    regions = region_masks(analysis, (height, width))
-    faces = sum(regions[name] for name in FACE_REGIONS).clamp(0, 1)
+    faces = merge_face_regions(region_masks(analysis, (height, width)))["face"].clamp(0, 1)
     scale = min(width / analysis.width, height / analysis.height)
-    sigma = FEATHER * min(interocular_pixels(face) for face in analysis.faces) * scale
+    sigma = FEATHER * min(face_scale(face) for face in analysis.faces) * scale
     return (gaussian_blur(faces[None], sigma)[0] * GROW).clamp(0, 1)
 
 

@@ -22,7 +22,7 @@ import torch.nn.functional as F
 from PIL import Image
 
 from facestyle.faces.analysis import Face, FaceAnalysis
-from facestyle.faces.masks import feature_mask
+from facestyle.faces.masks import face_scale, feature_mask
 from facestyle.image.filters import gaussian_blur
 from facestyle.image.io import resize_to
 
@@ -70,7 +70,7 @@ def restore_face_detail(
     width, height = painted.size
     mask = detail_mask(analysis, width, height)
     faces = sorted((f.scaled(width / analysis.width, height / analysis.height) for f in analysis.faces),
-                   key=interocular_pixels)
+                   key=face_scale)
     windows = [(face, window) for face in faces if (window := _window(face, mask, width, height)) is not None]
     if not windows:
         return painted
@@ -79,7 +79,7 @@ def restore_face_detail(
     out = paint.copy()
     # Smaller faces first, so where windows overlap the larger face's band wins.
     for face, (rows, cols) in windows:
-        delta = _band_difference(_luma(source[rows, cols]), _luma(paint[rows, cols]), interocular_pixels(face))
+        delta = _band_difference(_luma(source[rows, cols]), _luma(paint[rows, cols]), face_scale(face))
         out[rows, cols] = paint[rows, cols] + (amount * mask[rows, cols] * delta)[..., None]
     return Image.fromarray((np.clip(out, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8), "RGB")
 
@@ -91,7 +91,7 @@ def detail_mask(analysis: FaceAnalysis, width: int, height: int) -> np.ndarray:
     The mask is soft (edges blurred by :data:`SOFTNESS` inter-ocular distances), so drawing it at
     half size and enlarging it bilinearly changes it by little, at a quarter of the drawing cost.
     """
-    smallest = min(interocular_pixels(face) for face in analysis.faces)
+    smallest = min(face_scale(face) for face in analysis.faces)
     smallest *= min(width / analysis.width, height / analysis.height)
     if SOFTNESS * smallest < 4 or min(width, height) < 64:
         return feature_mask(analysis, (height, width), parts=PARTS, softness=SOFTNESS).numpy()
@@ -114,18 +114,13 @@ def _window(face: Face, mask: np.ndarray, width: int, height: int) -> tuple[slic
     points = face.landmarks if face.landmarks is not None else np.array([[box.x0, box.y0], [box.x1, box.y1]])
     # The outline band and the mask's soft edge reach about half an inter-ocular distance outside
     # the landmarks; the coarse blur needs 3σ more around that.
-    pad = (3 * COARSE_SIGMA + 0.5) * interocular_pixels(face)
+    pad = (3 * COARSE_SIGMA + 0.5) * face_scale(face)
     x0, y0 = np.floor(points.min(axis=0) - pad).astype(int)
     x1, y1 = np.ceil(points.max(axis=0) + pad).astype(int)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(width, x1), min(height, y1)
     if x1 - x0 < 2 or y1 - y0 < 2 or not mask[y0:y1, x0:x1].any():
         return None
     return slice(y0, y1), slice(x0, x1)
-
-
-def interocular_pixels(face: Face) -> float:
-    """Inter-ocular distance in pixels; from the box for a face the mesh could not fit."""
-    return max(face.interocular if face.interocular is not None else face.box.width / 2.2, 1.0)
 
 
 def _luma(rgb: np.ndarray) -> np.ndarray:

@@ -13,7 +13,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from facestyle.faces.masks import FACE_REGIONS, feature_mask, region_masks
+from facestyle.faces.guide import merge_face_regions
+from facestyle.faces.masks import feature_mask, region_masks
 from facestyle.faces.types import FaceAnalysis
 from facestyle.image import color
 from facestyle.image.filters import gaussian_blur
@@ -108,7 +109,7 @@ def prepare_photo(photo: Image.Image, analysis: FaceAnalysis, target: np.ndarray
     y = color.luminance(photo)
     size = (photo.height, photo.width)
     regions = region_masks(analysis, size)
-    face = sum(regions[name] for name in FACE_REGIONS).numpy()
+    face = merge_face_regions(regions)["face"].numpy()
     person = np.asarray(analysis.person) if analysis.person.any() else np.ones(size, dtype=np.float32)
     weight = tone.paper_weight(person, face, y)
     structure = tone.fade_to_paper(y, weight)
