@@ -63,3 +63,9 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
     server = RedisServer(tmp_path_factory.mktemp("redis")).start()
     yield server
     server.stop()
+
+
+@pytest.fixture(autouse=True)
+def _own_signal_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tuned style signals go to (and are looked up in) a folder of the test run, never the user's cache."""
+    monkeypatch.setenv("FACESTYLE_SIGNALS", str(tmp_path_factory.mktemp("signals")))

@@ -15,6 +15,7 @@ from facestyle.errors import (
     OutputError,
     WeightsError,
 )
+from facestyle.fast.signal_tuning import tune_style
 from facestyle.measure import measure_costs
 from facestyle.settings import (
     OBJECTIVES,
@@ -47,4 +48,5 @@ __all__ = [
     "paint_folder",
     "sketch",
     "stylize",
+    "tune_style",
 ]

@@ -7,12 +7,12 @@ in int8 where the CPU runs it fast: :mod:`facestyle.fast.adain_int8`), which lay
 painting's marks, and sets in the faces from the ``fast`` painting (:mod:`facestyle.fast.face_blend`).
 A painting's style signal is kept per process, keyed by the painting's pixels, so a studio that
 paints many photos in one style, or one photo again at another strength, measures it once
-(BENCHMARKS.md#fast-mode).
+(BENCHMARKS.md#fast-mode). A painting with a tuned MicroAST signal (the gallery's, or one
+``facestyle tune`` made: :mod:`facestyle.fast.signal_tuning`) paints with that instead.
 """
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -29,6 +29,7 @@ from facestyle.fast.adain_int8 import Int8AdaIN, int8_available, quantise_adain
 from facestyle.fast.face_blend import blend_face
 from facestyle.fast.face_detail import restore_face_detail
 from facestyle.fast.microast import STYLE_SIDE, MicroAST, StyleSignal, cached_microast
+from facestyle.fast.signal_store import find_signal, painting_digest
 from facestyle.image.io import resize_long_side, to_pil, to_tensor
 from facestyle.optim.schedule import style_side
 from facestyle.settings import Settings
@@ -104,8 +105,12 @@ def _paint_microast(
 
 
 def style_signal(model: MicroAST, painting: Image.Image, side: int) -> StyleSignal:
-    """The painting's MicroAST style signal at long side ``side``, measured once per process and painting."""
-    return _kept(model, painting, side, model.style_signal)
+    """The painting's MicroAST style signal: its tuned signal where one is filed
+    (:mod:`facestyle.fast.signal_store`: the gallery's, or one ``facestyle tune`` made), else the
+    signal measured at long side ``side``, once per process and painting."""
+    digest = painting_digest(painting)
+    tuned = find_signal(painting, digest)
+    return tuned if tuned is not None else _kept(model, painting, side, model.style_signal, digest)
 
 
 def adain_statistics(model: torch.nn.Module, painting: Image.Image, side: int) -> StyleStatistics:
@@ -113,9 +118,10 @@ def adain_statistics(model: torch.nn.Module, painting: Image.Image, side: int) -
     return _kept(model, painting, side, model.style_statistics)
 
 
-def _kept(model: torch.nn.Module, painting: Image.Image, side: int, measure: Callable[[torch.Tensor], Any]) -> Any:
+def _kept(model: torch.nn.Module, painting: Image.Image, side: int, measure: Callable[[torch.Tensor], Any],
+          digest: str | None = None) -> Any:
     """``measure`` of the painting at long side ``side``, from the per-process store when known."""
-    key = (hashlib.sha1(painting.tobytes()).hexdigest(), painting.size, side, id(model))
+    key = (digest or painting_digest(painting), side, id(model))
     with _signals_lock:
         if key in _signals:
             _signals.move_to_end(key)
