@@ -13,7 +13,7 @@ import traceback
 from typing import Sequence
 
 from facestyle import __version__
-from facestyle.cli import batch, inspect, rerun, run, serve, show, sketch, study, worker
+from facestyle.cli import batch, inspect, rerun, run, serve, show, sketch, study, tune, worker
 from facestyle.errors import FacestyleError
 
 EXIT_USAGE = 2
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"facestyle {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     commands.required = True
-    for command in (run, sketch, batch, inspect, serve, worker, rerun, show, study):
+    for command in (run, sketch, batch, inspect, serve, worker, rerun, show, study, tune):
         command.add_command(commands)
     return parser
 

@@ -62,6 +62,20 @@ class ProgressPrinter(_TerminalBar):
             self.saved.append(path)
 
 
+class StepPrinter(_TerminalBar):
+    """A bar for a loop of steps with one cost (``facestyle tune``), called with (step, steps, cost)."""
+
+    def __init__(self, *, enabled: bool = True, cost_name: str = "Js") -> None:
+        self.enabled = enabled
+        self.cost_name = cost_name
+
+    def __call__(self, step: int, steps: int, cost: float) -> None:
+        if self.enabled:
+            bar = self._open(steps)
+            bar.set_postfix_str(f"{self.cost_name}={cost:.3g}", refresh=False)
+            bar.update(step - bar.n)
+
+
 def _scale_text(event: Progress) -> str:
     """The size being painted, which scale of how many, and the time left when known."""
     text = f"{event.size[0]}x{event.size[1]}"
