@@ -32,7 +32,7 @@ REGIONS = ("eyes", "brows", "lips", "nose", "skin", "hair_body", "background")
 #: The regions drawn from the face mesh (the rest come from the person segmentation).
 FACE_REGIONS = ("eyes", "brows", "lips", "nose", "skin")
 #: Parts :func:`feature_mask` can include.
-FEATURE_PARTS = ("eyes", "brows", "lips", "nose", "outline")
+FEATURE_PARTS = ("eyes", "brows", "lips", "nose", "outline", "oval")
 
 #: Gaussian blur sigma of the mask edges, as a fraction of each face's inter-ocular distance.
 DEFAULT_SOFTNESS = 0.04
@@ -103,7 +103,8 @@ def feature_mask(
 
     Args:
         analysis, size: as for :func:`region_masks`.
-        parts: any of :data:`FEATURE_PARTS`; ``"outline"`` is a band along the face oval.
+        parts: any of :data:`FEATURE_PARTS`; ``"outline"`` is a band along the face oval,
+            ``"oval"`` the whole oval filled.
         softness: edge blur sigma as a fraction of the inter-ocular distance (softer than the regions
             by default, so protection fades out instead of stopping at a line).
         outline_width: width of the outline band as a fraction of the inter-ocular distance.

@@ -1,9 +1,9 @@
 """Put the person's eyes, lids, lips and teeth back into a one-pass painting, without training.
 
 A fast style network repaints a face's small features with the painting's marks: teeth become a
-dark band, eyelids smear. This step replaces, inside the face-feature mask only (eyes, brows, lips,
-nose and the face outline, :func:`facestyle.faces.masks.feature_mask`), one band of the painting's
-luminance detail with the photo's:
+dark band, eyelids smear. This step replaces, inside the face-feature mask (eyes, brows, lips,
+nose and the face outline, :func:`facestyle.faces.masks.feature_mask`) fully and over the rest of
+the face oval by :data:`SKIN_AMOUNT`, one band of the painting's luminance detail with the photo's:
 
     Y_out = Y_painted + amount · mask · (g · band(Y_photo) − band(Y_painted))
     band(Y) = blur(Y, σ_fine) − blur(Y, σ_coarse)
@@ -11,7 +11,7 @@ luminance detail with the photo's:
 with the blur widths proportional to each face's inter-ocular distance, so a small and a large face
 get the same features back. ``g`` maps the photo's contrast onto the painting's: the ratio of their
 luminance deviations around the face. The same ΔY is added to R, G and B, so the painting's
-colours stay and only light and dark are the person's. Outside the mask not a pixel changes.
+colours stay and only light and dark are the person's. Outside the face not a pixel changes.
 """
 
 from __future__ import annotations
@@ -36,7 +36,13 @@ SOFTNESS = 0.06
 #: network keeps; below σ_fine is film grain and JPEG noise, better left to the paint (at 512 px
 #: σ_fine stays under a pixel, so the band reaches the finest detail there).
 FINE_SIGMA = 0.004
-COARSE_SIGMA = 0.15
+COARSE_SIGMA = 0.30
+#: How much of the band comes back on the rest of the face (cheeks, forehead, chin). With a tuned
+#: style signal (:mod:`facestyle.fast.signal_tuning`) the painting's marks cover the skin strongly
+#: enough to move the face mesh's landmarks by over 0.05 inter-ocular distances and, on a few
+#: photos, to hide the face from the detector; at 0.7 the skin keeps some of the marks
+#: (BENCHMARKS.md#fast-mode).
+SKIN_AMOUNT = 0.7
 #: Limits of the contrast gain ``g``: a flat painting must not erase the features, nor a contrasty
 #: one blow them up.
 GAIN_RANGE = (0.5, 1.5)
@@ -85,8 +91,9 @@ def restore_face_detail(
 
 
 def detail_mask(analysis: FaceAnalysis, width: int, height: int) -> np.ndarray:
-    """Where the step acts: the feature mask (H, W) at the painting's size, in [0, 1], drawn at half
-    size when that keeps it sharp enough.
+    """Where the step acts, and how much: the feature mask, and :data:`SKIN_AMOUNT` over the rest of
+    the face oval, (H, W) at the painting's size in [0, 1], drawn at half size when that keeps it
+    sharp enough.
 
     The mask is soft (edges blurred by :data:`SOFTNESS` inter-ocular distances), so drawing it at
     half size and enlarging it bilinearly changes it by little, at a quarter of the drawing cost.
@@ -94,9 +101,15 @@ def detail_mask(analysis: FaceAnalysis, width: int, height: int) -> np.ndarray:
     smallest = min(face_scale(face) for face in analysis.faces)
     smallest *= min(width / analysis.width, height / analysis.height)
     if SOFTNESS * smallest < 4 or min(width, height) < 64:
-        return feature_mask(analysis, (height, width), parts=PARTS, softness=SOFTNESS).numpy()
-    half = feature_mask(analysis, (round(height / 2), round(width / 2)), parts=PARTS, softness=SOFTNESS)
+        return _weighted_mask(analysis, (height, width)).numpy()
+    half = _weighted_mask(analysis, (round(height / 2), round(width / 2)))
     return F.interpolate(half[None, None], size=(height, width), mode="bilinear", align_corners=False)[0, 0].numpy()
+
+
+def _weighted_mask(analysis: FaceAnalysis, size: tuple[int, int]) -> torch.Tensor:
+    features = feature_mask(analysis, size, parts=PARTS, softness=SOFTNESS)
+    oval = feature_mask(analysis, size, parts=("oval",), softness=SOFTNESS)
+    return torch.maximum(features, SKIN_AMOUNT * oval)
 
 
 def _band_difference(photo_y: np.ndarray, painted_y: np.ndarray, interocular: float) -> np.ndarray:
