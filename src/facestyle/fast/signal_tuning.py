@@ -1,14 +1,14 @@
 """Tuning a painting's MicroAST style signal so the fast painting carries more of its marks.
 
 MicroAST's style encoder sees the painting once and hands the decoder 8 vectors of 64 numbers
-(:class:`~facestyle.fast.microast.StyleSignal`). Measured with the default objective's style term,
-what the decoder paints from that signal is about 1.7 times as far from the painting as AdaIN's
-picture, nearly all of it at relu3_1 and relu4_1 (the brush and chalk marks), and the slow method
-is what sets that distance. The decoder can paint more of those marks: optimising the signal
-itself (never the network) against the same style term, plus a light content term, on a few
-photos, gives a signal that paints *other* photos as close to the painting as AdaIN does
-(BENCHMARKS.md#fast-mode, photos the signals were not tuned on). A painting is tuned once (a
-couple of minutes on a 2-core CPU); the gallery ships tuned signals
+(:class:`~facestyle.fast.microast.StyleSignal`). Measured with the default objective's style term
+(the one the slow method optimises), what the decoder paints from that signal is about 1.7 times
+as far from the painting as AdaIN's picture, nearly all of it at relu3_1 and relu4_1 (the brush
+and chalk marks). The decoder can paint more of those marks: optimising the signal itself (never
+the network) against the same style term, plus a light content term, on a few photos, gives a
+signal that paints *other* photos about as close to the painting as AdaIN does
+(BENCHMARKS.md#fast-mode, photos the signals were not tuned on). A painting is tuned once (about
+90 s on a 2-core CPU); the gallery ships tuned signals
 (:mod:`facestyle.fast.signal_store`), and ``facestyle tune`` tunes a user's own painting.
 
 Each step paints a random crop of a photo at the painting's working size (so the marks keep their
