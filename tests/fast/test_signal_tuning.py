@@ -83,3 +83,16 @@ def test_tune_style_files_the_signal_where_the_fast_mode_finds_it(tmp_path):
 def test_tune_style_rejects_bad_input_before_tuning(call, error, words):
     with pytest.raises(error, match=words):
         call()
+
+
+@pytest.mark.slow
+def test_the_shipped_gallery_signal_is_what_the_script_tunes():
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "tune_gallery_signals.py"
+    done = subprocess.run([sys.executable, str(script), "--check", "vangogh-sien-drawing"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "vangogh-sien-drawing: largest difference" in done.stdout
