@@ -263,11 +263,16 @@ class MicroAST(nn.Module):
         if strength < 1:
             photo_signal = photo_signal or self.style_signal(content)
             signal = StyleSignal.blend([signal, photo_signal], [strength, 1.0 - strength])
+        return self.paint(content, signal).contiguous()
+
+    def paint(self, content: torch.Tensor, signal: StyleSignal) -> torch.Tensor:
+        """One pass with ``signal`` as it is, outside inference mode, so gradients can reach the
+        signal (:mod:`facestyle.fast.signal_tuning`): (1, 3, H, W) in [0, 1], float32."""
         _, features = self.content_encoder(self._prepare(content))
         image = self.decoder(features, signal.to(self.dtype))
         height, width = content.shape[-2:]
         # Stride-2 stages round odd sizes up, so the decoder's ×4 can overshoot by a few pixels.
-        return image[..., :height, :width].float().clamp(0, 1).contiguous()
+        return image[..., :height, :width].float().clamp(0, 1)
 
     @property
     def dtype(self) -> torch.dtype:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import fields
 from functools import lru_cache
 from importlib import resources
@@ -28,8 +27,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from facestyle.errors import OptionError
+from facestyle.errors import OptionError, OutputError
 from facestyle.fast.microast import CHANNELS, StyleSignal
+from facestyle.files import write_text_atomically
 
 FORMAT = "facestyle-style-signal/1"
 THUMBNAIL = 16
@@ -86,15 +86,12 @@ def save_signal(
         **({"about": about} if about else {}),
         "signal": {f.name: [round(v, 6) for v in getattr(signal, f.name).flatten().tolist()] for f in fields(StyleSignal)},
     }
+    path = folder / f"{name or digest}.json"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{name or digest}.json"
-        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".part", delete=False) as part:
-            json.dump(record, part, indent=1)
-        os.chmod(part.name, 0o644)  # a temporary file is private; the signal is not
-        os.replace(part.name, path)
+        write_text_atomically(path, json.dumps(record, indent=1))
     except OSError as error:
-        raise OptionError(f"cannot write the tuned signal into {folder}: {error.strerror}; "
+        raise OutputError(f"cannot write the tuned signal into {folder}: {error.strerror}; "
                           "set FACESTYLE_SIGNALS to a folder you can write") from error
     return path
 

@@ -92,12 +92,10 @@ def tune_style(
         The signal file's path.
 
     Raises:
-        InputImageError: a missing or unreadable image. OptionError: bad steps, no photo, or a
-        folder that cannot be written.
+        InputImageError: a missing or unreadable image. OptionError: bad steps or no photo.
+        OutputError: a folder that cannot be written.
     """
     tuning = Tuning(steps=steps)
-    if not photos:
-        raise OptionError("tuning a style needs at least one photo to paint; give one or more face photos")
     image = load_image(painting, what="style image")
     pictures = [load_image(photo, what=f"photo {number}") for number, photo in enumerate(photos, 1)]
     signal = tune_signal(image, pictures, tuning, progress=progress)
@@ -130,7 +128,7 @@ def tune_signal(
         The tuned :class:`StyleSignal` (float32, on the CPU).
     """
     if not photos:
-        raise OptionError("tuning a style needs at least one photo to paint")
+        raise OptionError("tuning a style needs at least one photo to paint; give one or more face photos")
     model = model or load_microast(precision="fp32")
     if model.dtype != torch.float32:
         raise ValueError("tune_signal needs the float32 MicroAST (its gradients)")
@@ -149,7 +147,7 @@ def tune_signal(
     chooser = random.Random(tuning.seed)
     for step in range(1, tuning.steps + 1):
         crop = _random_crop(chooser.choice(pictures), tuning.crop, chooser)
-        painted = _paint_with_grad(model, crop, StyleSignal(**values))
+        painted = model.paint(crop, StyleSignal(**values))
         features = vgg(painted, [*names, CONTENT_LAYER])
         style = sum(weight * loss(_float(features)) for weight, loss in style_losses)
         with torch.no_grad():
@@ -165,13 +163,6 @@ def tune_signal(
         if progress is not None:
             progress(step, tuning.steps, float(style.detach()))
     return StyleSignal(**{name: value.detach() for name, value in values.items()})
-
-
-def _paint_with_grad(model: MicroAST, content: torch.Tensor, signal: StyleSignal) -> torch.Tensor:
-    """:meth:`MicroAST.forward` at strength 1 without its inference mode, so gradients reach the signal."""
-    _, features = model.content_encoder(model._prepare(content))
-    image = model.decoder(features, signal)
-    return image[..., : content.shape[-2], : content.shape[-1]].float().clamp(0, 1)
 
 
 def _float(features: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
