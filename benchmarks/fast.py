@@ -82,7 +82,7 @@ RESULTS = ROOT / "benchmarks" / "results"
 PHOTOS = sorted((ROOT / "examples" / "faces").glob("*.jpg"))
 PAINTINGS = sorted((ROOT / "src" / "facestyle" / "web" / "paintings").glob("*.jpg"))
 STL_VENV = Path("/tmp/stl-venv")
-#: Outputs whose faces are measured; the first six also get a style distance.
+#: Outputs whose faces are measured; all but the last also get a style distance.
 OUTPUTS = ("microast+step(light)", "adain+face", "adain-int8", "microast+step", "microast", "adain", "stl",
            "microast-untuned", "adain+step")
 STYLED = OUTPUTS[:8]
@@ -172,8 +172,6 @@ class Methods:
         self.adain_int8 = quantise_adain(self.adain)
         self.distance = GramDistance(args.size)
         self.stl = None if args.no_stl else start_stl(args.threads)
-        self.signals: dict[Path, object] = {}
-        self.statistics: dict[Path, object] = {}
 
     def paint_microast(self, photo: Image.Image, painting: Path, tuned: bool = True) -> tuple[Image.Image, dict]:
         """MicroAST with the painting's signal as ``method="fast"`` finds it (the gallery's tuned
