@@ -123,6 +123,20 @@ def test_dense_grouped_conv_and_pointwise_path_equal_the_plain_convs(model):
         assert torch.allclose(pointwise(y), pointwise.conv_layer(y), atol=1e-5)
 
 
+@pytest.mark.parametrize("encoder", ["content_encoder", "style_encoder"])
+@pytest.mark.parametrize("height, width", [(12, 10), (13, 11)])
+def test_dense_stride_two_stages_equal_the_grouped_convs(model, encoder, height, width):
+    stages = [layer for layer in getattr(model, encoder).enc1 if getattr(layer, "conv_layer", None) is not None
+              and layer.conv_layer.stride == (2, 2)]
+    assert len(stages) == 2
+    with torch.inference_mode():
+        for stage in stages:
+            x = torch.randn(1, stage.conv_layer.in_channels, height, width).contiguous(memory_format=torch.channels_last)
+            plain = stage.conv_layer(F.pad(x, (1, 1, 1, 1), mode="reflect"))
+            assert stage(x).shape == plain.shape
+            assert torch.allclose(stage(x), plain, atol=1e-5)
+
+
 def test_blended_signal_is_the_fieldwise_mix(signal):
     other = StyleSignal(*(torch.zeros_like(getattr(signal, name)) for name in signal.__dataclass_fields__))
     mixed = StyleSignal.blend([signal, other], [0.25, 0.75])
