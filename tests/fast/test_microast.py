@@ -114,12 +114,35 @@ def test_blocked_last_conv_equals_the_plain_conv(model, height, width):
         assert torch.allclose(last(x), plain, atol=1e-4)
 
 
-def test_dense_grouped_conv_and_pointwise_path_equal_the_plain_convs(model):
-    dense, pointwise = model.decoder.dec3[6], model.decoder.dec3[8]
-    x = torch.randn(1, 32, 10, 8).contiguous(memory_format=torch.channels_last)
+@pytest.mark.parametrize("position", [1, 6])
+@pytest.mark.parametrize("height, width", [(10, 8), (7, 5), (2, 3), (1, 4)])
+def test_upsampling_convs_equal_upsample_then_plain_conv(model, position, height, width):
+    stage = model.decoder.dec3[position]
+    x = torch.randn(1, stage.conv_layer.in_channels, height, width).contiguous(memory_format=torch.channels_last)
+    with torch.inference_mode():
+        upsampled = F.interpolate(x, scale_factor=2, mode="bilinear")
+        plain = stage.conv_layer(F.pad(upsampled, (1, 1, 1, 1), mode="reflect"))
+        assert stage(x).shape == plain.shape
+        assert torch.allclose(stage(x), plain, atol=1e-5)
+
+
+def test_upsampling_conv_passes_gradients_like_the_plain_conv_after_painting(model):
+    stage = model.decoder.dec3[6]
+    with torch.inference_mode():
+        stage(torch.randn(1, 32, 6, 5))  # a painting first: what it caches must not be an inference tensor
+    x = torch.randn(1, 32, 6, 5, requires_grad=True)
+    stage(x).square().sum().backward()
+    fast = x.grad.clone()
+    x.grad = None
+    upsampled = F.interpolate(x, scale_factor=2, mode="bilinear")
+    stage.conv_layer(F.pad(upsampled, (1, 1, 1, 1), mode="reflect")).square().sum().backward()
+    assert torch.allclose(fast, x.grad, atol=1e-4)
+
+
+def test_pointwise_path_equals_the_plain_conv(model):
+    pointwise = model.decoder.dec3[8]
     y = torch.randn(1, 16, 10, 8).contiguous(memory_format=torch.channels_last)
     with torch.inference_mode():
-        assert torch.allclose(dense(x), dense.conv_layer(F.pad(x, (1, 1, 1, 1), mode="reflect")), atol=1e-5)
         assert torch.allclose(pointwise(y), pointwise.conv_layer(y), atol=1e-5)
 
 

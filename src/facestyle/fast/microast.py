@@ -70,12 +70,17 @@ class _Conv(nn.Module):
         return kernel.contiguous(memory_format=torch.channels_last), conv.bias * weight.to(kernel.dtype)
 
     def _derived(self, make: Callable[[torch.Tensor, torch.Tensor], tuple]) -> tuple:
-        """``make(weight, bias)``, cached until the weights change (a load, a dtype or device move)."""
+        """``make(weight, bias)``, cached until the weights change (a load, a dtype or device move).
+
+        Made outside inference mode, so a model that painted can also be tuned through
+        (:mod:`facestyle.fast.signal_tuning`): autograd refuses tensors made in inference mode.
+        """
         weight, bias = self.conv_layer.weight, self.conv_layer.bias
         key = (weight.data_ptr(), weight._version, weight.dtype, weight.device)
         cached = self.__dict__.get("_derived_cache")
         if cached is None or cached[0] != key:
-            cached = self.__dict__["_derived_cache"] = (key, make(weight, bias))
+            with torch.inference_mode(False), torch.no_grad():
+                cached = self.__dict__["_derived_cache"] = (key, make(weight, bias))
         return cached[1]
 
 
@@ -115,6 +120,47 @@ class _Dense(_Conv):
         conv = self.conv_layer
         kernel, bias = self._derived(lambda weight, bias: (_block_diagonal(weight, conv.groups), bias))
         return F.conv2d(_reflect(x, self.pad), kernel, bias, stride=conv.stride)
+
+
+class _Upsampled(_Conv):
+    """The decoder's bilinear ×2 upsampling and the 3×3 conv after it, computed at the input's size.
+
+    Each of the four output phases (row parity, column parity) of "upsample, then conv" is a 3×3
+    conv of the input itself, since both steps are linear and shift-invariant: one conv with four
+    times the output channels and a pixel shuffle replace the upsampling, which on a CPU costs as
+    much as the conv, and the conv over four times the pixels. ``dense`` runs it with the
+    block-diagonal dense kernel (as :class:`_Dense`). The input is padded by repetition, which is
+    what the upsampling does at the edges; the conv's reflection padding of the upsampled image
+    differs from that on the outermost row and column only, so those are computed the plain way
+    from the input's two outer rows and columns.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, *, groups: int, dense: bool) -> None:
+        super().__init__(in_channels, out_channels, 3, groups=groups)
+        self.dense = dense
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if min(x.shape[-2:]) < 2:
+            return self._plain(x)
+        kernel, bias, _ = self._derived(self._kernels)
+        groups = 1 if self.dense else self.conv_layer.groups
+        out = F.pixel_shuffle(F.conv2d(F.pad(x, (1, 1, 1, 1), mode="replicate"), kernel, bias, groups=groups), 2)
+        out[..., 0, :] = self._plain(x[..., :2, :])[..., 0, :]
+        out[..., -1, :] = self._plain(x[..., -2:, :])[..., -1, :]
+        out[..., :, 0] = self._plain(x[..., :, :2])[..., :, 0]
+        out[..., :, -1] = self._plain(x[..., :, -2:])[..., :, -1]
+        return out
+
+    def _plain(self, x: torch.Tensor) -> torch.Tensor:
+        """Upsample, reflection-pad, conv: the network as written."""
+        _, _, kernel = self._derived(self._kernels)
+        upsampled = F.interpolate(x, scale_factor=2, mode="bilinear")
+        return F.conv2d(_reflect(upsampled, 1), kernel, self.conv_layer.bias, groups=1 if self.dense else self.conv_layer.groups)
+
+    def _kernels(self, weight: torch.Tensor, bias: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        """(phase kernel, phase bias, plain kernel); the plain kernel dense when ``self.dense``."""
+        plain = _block_diagonal(weight, self.conv_layer.groups) if self.dense else weight
+        return _phase_kernel(plain), bias.repeat_interleave(4), plain
 
 
 class _Residual(nn.Module):
@@ -210,12 +256,14 @@ class Decoder(nn.Module):
         super().__init__()
         self.dec1 = _Residual()
         self.dec2 = _Residual()
+        # The paper's bilinear ×2 upsamplings (positions 0 and 5, no weights) are done inside the
+        # convs after them (:class:`_Upsampled`); the positions stay, as the state dicts number them.
         self.dec3 = nn.Sequential(
-            nn.Upsample(scale_factor=2, mode="bilinear"),
-            _Conv(64, 32, 3, groups=32), nn.ReLU(inplace=True),
+            nn.Identity(),
+            _Upsampled(64, 32, groups=32, dense=False), nn.ReLU(inplace=True),
             _Conv(32, 32, 1), nn.ReLU(inplace=True),
-            nn.Upsample(scale_factor=2, mode="bilinear"),
-            _Dense(32, 16, 3, groups=16), nn.ReLU(inplace=True),
+            nn.Identity(),
+            _Upsampled(32, 16, groups=16, dense=True), nn.ReLU(inplace=True),
             _Conv(16, 16, 1), nn.ReLU(inplace=True),
             _ToRGB(16, 3, 9),
         )  # fmt: skip
@@ -371,6 +419,26 @@ def _blocked_kernel(weight: torch.Tensor, bias: torch.Tensor, block: int) -> tup
                 blocked[a, b, :, p, q, :, ky, kx] = weight[:, :, dy + radius, dx + radius]
     kernel = blocked.reshape(block * block * out_channels, block * block * in_channels, taps, taps)
     return kernel.contiguous(memory_format=torch.channels_last), bias.repeat(block * block)
+
+
+def _phase_kernel(kernel: torch.Tensor) -> torch.Tensor:
+    """The 3×3 kernel (4·out, in, 3, 3) that gives, from an input padded by one repeated pixel, the
+    four phases of ``kernel`` (out, in, 3, 3) applied to its bilinear ×2 upsampling; channels
+    ordered (out, row phase, column phase) as :func:`torch.nn.functional.pixel_shuffle` takes them.
+
+    Upsampled pixel 2i + a is 0.25·x[i − 1] + 0.75·x[i] for a = 0 and 0.75·x[i] + 0.25·x[i + 1]
+    for a = 1, so tap t of output phase a reads input offsets ⌊(a + t)/2⌋ + {−1, 0} or {0, 1}.
+    """
+    taps = torch.zeros(2, 3, 3, dtype=torch.float32)  # (phase, upsampled tap, input offset) + 1
+    for phase in (0, 1):
+        for tap in (-1, 0, 1):
+            parity, base = (phase + tap) % 2, (phase + tap) // 2
+            for offset, share in ({-1: 0.25, 0: 0.75} if parity == 0 else {0: 0.75, 1: 0.25}).items():
+                taps[phase, tap + 1, base + offset + 1] += share
+    out_channels, in_channels = kernel.shape[:2]
+    phases = torch.einsum("oiyx,ayd,bxe->oabide", kernel.float(), taps, taps)
+    phases = phases.reshape(4 * out_channels, in_channels, 3, 3).to(kernel.dtype)
+    return phases.contiguous(memory_format=torch.channels_last)
 
 
 def _block_diagonal(weight: torch.Tensor, groups: int) -> torch.Tensor:
