@@ -10,8 +10,9 @@ with grouped 3×3 and pointwise convs and a 9×9 conv bring it back to RGB. Imag
 with no normalisation; every conv pads by reflection, as the weights were trained.
 
 Everything a painting contributes is 8 vectors of 64 numbers (:class:`StyleSignal`), computed once
-per painting and reused for any photo. A few rewrites (folded modulation, blocked and dense convs)
-make the CPU pass faster with the same result up to float rounding (BENCHMARKS.md#fast-mode).
+per painting and reused for any photo. A few rewrites (folded modulation, blocked and dense convs,
+the upsamplings computed inside the convs after them) make the CPU pass faster with the same result
+up to float rounding (BENCHMARKS.md#fast-mode).
 """
 
 from __future__ import annotations
