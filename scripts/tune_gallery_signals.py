@@ -2,7 +2,7 @@
 (src/facestyle/fast/signals/<painting id>.json), with the defaults of facestyle.fast.signal_tuning.
 
 The signals are tuned on half of the bundled photos (TUNING_PHOTOS), so the fast-mode benchmark
-can report the other half as photos the signals never saw. About 90 s per painting on a 2-core CPU.
+can report the other half as photos the signals never saw. About 80 s per painting on a 2-core CPU.
 
     .venv/bin/python scripts/tune_gallery_signals.py                 # all gallery paintings
     .venv/bin/python scripts/tune_gallery_signals.py starry-night    # some of them

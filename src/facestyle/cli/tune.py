@@ -13,7 +13,7 @@ def add_command(commands: Any) -> None:
 
     tune = commands.add_parser(
         "tune",
-        help="tune a painting for the fast mode (about 90 s), so fast paintings look more like it",
+        help="tune a painting for the fast mode (about 80 s), so fast paintings look more like it",
         description="Tune PAINTING's style signal for the fast mode on one or more face PHOTOs and file it "
         "(in $FACESTYLE_SIGNALS, else ~/.cache/facestyle/signals). From then on 'run --method fast' and "
         "'--method adain' paint with it whenever PAINTING is the style. The gallery's paintings come tuned.",

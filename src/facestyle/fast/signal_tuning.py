@@ -8,7 +8,7 @@ and chalk marks). The decoder can paint more of those marks: optimising the sign
 the network) against the same style term, plus a light content term, on a few photos, gives a
 signal that paints *other* photos about as close to the painting as AdaIN does
 (BENCHMARKS.md#fast-mode, photos the signals were not tuned on). A painting is tuned once (about
-90 s on a 2-core CPU); the gallery ships tuned signals
+80 s on a 2-core CPU); the gallery ships tuned signals
 (:mod:`facestyle.fast.signal_store`), and ``facestyle tune`` tunes a user's own painting.
 
 Each step paints a random crop of a photo at the painting's working size (so the marks keep their
@@ -84,7 +84,7 @@ def tune_style(
     Args:
         painting: path, bytes or PIL image of the painting or drawing.
         photos: paths, bytes or PIL images of one or more face photos to tune on.
-        steps: Adam steps; 150 (about 90 s on a 2-core CPU) is what the gallery was tuned with.
+        steps: Adam steps; 150 (about 80 s on a 2-core CPU) is what the gallery was tuned with.
         progress: called after every step with (step, steps, style cost).
         folder: where to file it (default :func:`facestyle.fast.signal_store.user_folder`).
 
