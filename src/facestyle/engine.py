@@ -24,7 +24,7 @@ from facestyle.costs.texture import build_texture_objective
 from facestyle.costs.tiled import TiledObjective
 from facestyle.errors import OptionError
 from facestyle.events import Progress, ProgressCallback, Result
-from facestyle.faces.analysis import NO_FACE_NOTICE, analyse_quick
+from facestyle.faces.analysis import NO_FACE_NOTICE, analyse_quick_cached
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
 from facestyle.fast.paint import paint_one_pass
 from facestyle.features.encoder import load_encoder, precision_notice
@@ -131,7 +131,7 @@ def stylize(
     if settings.method in ONE_PASS_METHODS:
         analysis = None
         if settings.face_aware:
-            analysis = face_guide.content if face_guide is not None else analyse_quick(photo)
+            analysis = face_guide.content if face_guide is not None else analyse_quick_cached(photo)
             notes = () if analysis.has_faces else (NO_FACE_NOTICE,)
         painted = paint_one_pass(content_image, style_images, settings, device, photo=photo, analysis=analysis)
         image = to_tensor(painted)

@@ -94,3 +94,18 @@ def test_the_quick_analysis_of_a_faceless_picture_is_the_full_one(style_path):
     quick, full = analyse_quick(style_path), analyse(style_path)
     assert quick.faces == full.faces == ()
     assert np.array_equal(quick.person, full.person)
+
+
+def test_the_kept_quick_analysis_is_made_once_per_picture(monkeypatch):
+    from facestyle.faces.analysis import analyse_quick_cached
+
+    made = []
+    monkeypatch.setattr(analysis, "_quick_analyses", analysis.Kept(2))
+    monkeypatch.setattr(analysis, "analyse_quick", lambda picture: made.append(picture) or analyse(picture))
+    picture = Image.open(PORTRAIT).convert("RGB")
+    first = analyse_quick_cached(picture)
+    assert analyse_quick_cached(picture.copy()) is first and len(made) == 1  # same pixels: kept
+    changed = picture.copy()
+    changed.putpixel((0, 0), (0, 0, 0) if picture.getpixel((0, 0)) != (0, 0, 0) else (255, 255, 255))
+    assert analyse_quick_cached(changed) is not first and len(made) == 2  # one pixel differs: made again
+    assert first.faces and first.width == picture.width

@@ -10,8 +10,8 @@ from PIL import Image
 from facestyle.errors import OptionError
 from facestyle.fast import paint
 from facestyle.fast.microast import StyleSignal, cached_microast
-from facestyle.fast.signal_store import find_signal, load_signal, painting_digest, save_signal
-from facestyle.image.io import load_image
+from facestyle.fast.signal_store import find_signal, load_signal, save_signal
+from facestyle.image.io import load_image, pixel_digest
 from facestyle.web.gallery import PAINTINGS
 
 
@@ -39,7 +39,7 @@ def test_a_gallery_painting_decoded_a_level_apart_still_finds_its_signal():
     pixels = np.asarray(image, dtype=np.int16)
     jitter = np.random.default_rng(0).integers(-1, 2, pixels.shape)
     nearly = Image.fromarray(np.clip(pixels + jitter, 0, 255).astype(np.uint8))
-    assert painting_digest(nearly) != painting_digest(image)
+    assert pixel_digest(nearly) != pixel_digest(image)
     assert torch.equal(find_signal(nearly).mean2, find_signal(image).mean2)
 
 
@@ -58,7 +58,7 @@ def test_a_saved_signal_loads_back_and_is_found_for_its_painting(tmp_path, monke
     monkeypatch.setenv("FACESTYLE_SIGNALS", str(tmp_path))
     painting = Image.new("RGB", (40, 30), (200, 120, 40))
     path = save_signal(_signal(0.5), painting, {"steps": 1})
-    assert path == tmp_path / f"{painting_digest(painting)}.json" and not list(tmp_path.glob("*.part"))
+    assert path == tmp_path / f"{pixel_digest(painting)}.json" and not list(tmp_path.glob("*.part"))
     loaded = load_signal(path)
     assert torch.allclose(loaded.bias2, torch.full((1, 64, 1, 1), 7.5))
     assert torch.equal(find_signal(painting).std1, loaded.std1)

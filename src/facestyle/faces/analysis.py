@@ -22,6 +22,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+from PIL import Image
 
 from facestyle.faces.detect import detect_faces, detect_quick
 from facestyle.faces.mesh import head_yaw, landmark_extent, mesh_face, mesh_once
@@ -38,7 +39,8 @@ from facestyle.faces.types import (
     Face,
     FaceAnalysis,
 )
-from facestyle.image.io import ImageSource, load_image
+from facestyle.image.io import ImageSource, load_image, pixel_digest
+from facestyle.kept import Kept
 
 __all__ = [
     "KEYPOINT_NAMES",
@@ -51,6 +53,7 @@ __all__ = [
     "FaceAnalysis",
     "analyse",
     "analyse_quick",
+    "analyse_quick_cached",
 ]
 
 _DEFAULT_MAX_FACES = 8
@@ -116,6 +119,21 @@ def analyse_quick(image: ImageSource, *, max_faces: int = _DEFAULT_MAX_FACES, mi
     faces.sort(key=lambda face: face.box.area, reverse=True)
     person = np.zeros((height, width), dtype=np.float32)
     return FaceAnalysis(width, height, tuple(faces[:max_faces]), person, time.perf_counter() - started)
+
+
+#: How many photos' quick analyses a process keeps (each holds its landmarks and an empty person
+#: mask, about 1 MB at 512 px).
+QUICK_ANALYSES_KEPT = 8
+
+_quick_analyses: Kept[FaceAnalysis] = Kept(QUICK_ANALYSES_KEPT)
+
+
+def analyse_quick_cached(picture: Image.Image) -> FaceAnalysis:
+    """:func:`analyse_quick` of ``picture``, kept per process by its pixels: the studio paints one
+    photo again when a slider moves, a batch paints it in many styles, and the fast mode's
+    analysis is a sixth of its time (BENCHMARKS.md#fast-mode). A kept analysis is shared: do not
+    change it."""
+    return _quick_analyses.get(pixel_digest(picture), lambda: analyse_quick(picture))
 
 
 def _find_faces(rgb: np.ndarray, *, max_faces: int, min_score: float) -> list[Face]:

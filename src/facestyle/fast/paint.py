@@ -13,8 +13,6 @@ paints many photos in one style, or one photo again at another strength, measure
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
@@ -29,8 +27,9 @@ from facestyle.fast.adain_int8 import Int8AdaIN, int8_available, quantise_adain
 from facestyle.fast.face_blend import blend_face
 from facestyle.fast.face_detail import restore_face_detail
 from facestyle.fast.microast import STYLE_SIDE, MicroAST, StyleSignal, cached_microast
-from facestyle.fast.signal_store import find_signal, painting_digest
-from facestyle.image.io import resize_long_side, to_pil, to_tensor
+from facestyle.fast.signal_store import find_signal
+from facestyle.image.io import pixel_digest, resize_long_side, to_pil, to_tensor
+from facestyle.kept import Kept
 from facestyle.optim.schedule import style_side
 from facestyle.settings import Settings
 
@@ -38,8 +37,7 @@ from facestyle.settings import Settings
 #: AdaIN's statistics 2 of 512).
 SIGNALS_KEPT = 32
 
-_signals: OrderedDict[tuple, Any] = OrderedDict()
-_signals_lock = threading.Lock()
+_signals: Kept[Any] = Kept(SIGNALS_KEPT)
 
 
 def paint_one_pass(
@@ -108,7 +106,7 @@ def style_signal(model: MicroAST, painting: Image.Image, side: int) -> StyleSign
     """The painting's MicroAST style signal: its tuned signal where one is filed
     (:mod:`facestyle.fast.signal_store`: the gallery's, or one ``facestyle tune`` made), else the
     signal measured at long side ``side``, once per process and painting."""
-    digest = painting_digest(painting)
+    digest = pixel_digest(painting)
     tuned = find_signal(painting, digest)
     return tuned if tuned is not None else _kept(model, painting, side, model.style_signal, digest)
 
@@ -121,17 +119,8 @@ def adain_statistics(model: torch.nn.Module, painting: Image.Image, side: int) -
 def _kept(model: torch.nn.Module, painting: Image.Image, side: int, measure: Callable[[torch.Tensor], Any],
           digest: str | None = None) -> Any:
     """``measure`` of the painting at long side ``side``, from the per-process store when known."""
-    key = (digest or painting_digest(painting), side, id(model))
-    with _signals_lock:
-        if key in _signals:
-            _signals.move_to_end(key)
-            return _signals[key]
-    signal = measure(to_tensor(resize_long_side(painting, side)).to(model_device(model)))
-    with _signals_lock:
-        _signals[key] = signal
-        while len(_signals) > SIGNALS_KEPT:
-            _signals.popitem(last=False)
-    return signal
+    key = (digest or pixel_digest(painting), side, id(model))
+    return _signals.get(key, lambda: measure(to_tensor(resize_long_side(painting, side)).to(model_device(model))))
 
 
 def model_device(model: torch.nn.Module) -> torch.device:

@@ -14,7 +14,6 @@ and the 8 vectors.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import fields
@@ -30,19 +29,13 @@ from PIL import Image
 from facestyle.errors import OptionError, OutputError
 from facestyle.fast.microast import CHANNELS, StyleSignal
 from facestyle.files import write_text_atomically
+from facestyle.image.io import pixel_digest
 
 FORMAT = "facestyle-style-signal/1"
 THUMBNAIL = 16
 #: Mean absolute difference (0–255 levels) under which a painting of the same size matches a
 #: shipped signal's thumbnail; decoders differ by about a level per pixel, edits by far more.
 THUMBNAIL_TOLERANCE = 1.0
-
-
-def painting_digest(painting: Image.Image) -> str:
-    """SHA-256 of the painting's mode, size and pixels (hex)."""
-    digest = hashlib.sha256(f"{painting.mode}:{painting.size[0]}x{painting.size[1]}:".encode())
-    digest.update(painting.tobytes())
-    return digest.hexdigest()
 
 
 def thumbnail(painting: Image.Image) -> np.ndarray:
@@ -76,7 +69,7 @@ def save_signal(
     ``name``: the file's name without ``.json`` (the painting's digest when not given).
     """
     folder = Path(folder) if folder is not None else user_folder()
-    digest = painting_digest(painting)
+    digest = pixel_digest(painting)
     record = {
         "format": FORMAT,
         "painting_sha256": digest,
@@ -118,9 +111,9 @@ def load_signal(path: Path) -> StyleSignal:
 def find_signal(painting: Image.Image, digest: str | None = None) -> StyleSignal | None:
     """The tuned signal of ``painting`` (the user's own first, then the gallery's), or None.
 
-    ``digest``: the painting's :func:`painting_digest`, when the caller has it already.
+    ``digest``: the painting's :func:`facestyle.image.io.pixel_digest`, when the caller has it already.
     """
-    digest = digest or painting_digest(painting)
+    digest = digest or pixel_digest(painting)
     user_file = user_folder() / f"{digest}.json"
     if user_file.is_file():
         return _load_cached(str(user_file), user_file.stat().st_mtime_ns)

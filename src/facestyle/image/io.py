@@ -6,6 +6,7 @@ callers never see a raw Pillow traceback. Tensors are float32 RGB in [0, 1] with
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -168,6 +169,14 @@ def resize_to(image: Image.Image, size: tuple[int, int]) -> Image.Image:
     if image.size == size:
         return image
     return image.resize(size, Image.Resampling.LANCZOS)
+
+
+def pixel_digest(image: Image.Image) -> str:
+    """SHA-256 (hex) of an image's mode, size and pixels: the same picture, however it was named or
+    stored, has the same digest."""
+    digest = hashlib.sha256(f"{image.mode}:{image.size[0]}x{image.size[1]}:".encode())
+    digest.update(image.tobytes())
+    return digest.hexdigest()
 
 
 def to_tensor(image: Image.Image) -> torch.Tensor:
