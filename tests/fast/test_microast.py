@@ -7,14 +7,12 @@ import shutil
 import pytest
 import torch
 import torch.nn.functional as F
-from PIL import Image
 
 from facestyle.errors import OptionError, WeightsError
 from facestyle.fast.microast import (
     MicroAST,
     StyleSignal,
     load_microast,
-    paint_microast,
 )
 from facestyle.features.weights import load_microast_state_dicts as load_state_dicts
 from facestyle.features.weights import microast_file
@@ -166,8 +164,3 @@ def test_blended_signal_is_the_fieldwise_mix(signal):
     assert torch.allclose(mixed.std1, 0.25 * signal.std1)
     with pytest.raises(ValueError):
         StyleSignal.blend([signal], [0.5, 0.5])
-
-
-def test_paint_microast_keeps_the_aspect_ratio(model, gradient_image):
-    out = paint_microast(gradient_image, [gradient_image.transpose(Image.Transpose.ROTATE_90)], size=48, model=model)
-    assert out.size == (48, 29)

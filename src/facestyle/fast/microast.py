@@ -18,19 +18,17 @@ up to float rounding (BENCHMARKS.md#fast-mode).
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from functools import lru_cache
-from typing import Callable, Sequence
 
 import torch
-from PIL import Image
 from torch import nn
 from torch.nn import functional as F
 
 from facestyle.errors import OptionError, did_you_mean
 from facestyle.features.encoder import compute_dtype
 from facestyle.features.weights import load_microast_state_dicts
-from facestyle.image.io import resize_long_side, to_pil, to_tensor
 from facestyle.settings import PRECISIONS
 
 #: Long side of the images a style signal is measured on (the painting, and the photo for
@@ -358,22 +356,6 @@ def load_microast(
 def cached_microast(folder: str | None = None, device: str = "cpu", precision: str = "auto") -> MicroAST:
     """The network, built once per process (hashing and loading cost more than a 512 px pass)."""
     return load_microast(folder, device=device, precision=precision)
-
-
-def paint_microast(photo: Image.Image, paintings: Sequence[Image.Image], *, size: int = 512, strength: float = 1.0,
-                   blend: Sequence[float] | None = None, model: MicroAST | None = None) -> Image.Image:
-    """One MicroAST pass at long side ``size``: the photo painted in the (blended) paintings' style.
-
-    For repeated previews keep each painting's :meth:`MicroAST.style_signal` and call the model
-    directly; this helper measures the signals every time.
-    """
-    if not paintings:
-        raise ValueError("paint_microast needs at least one painting")
-    model = model or cached_microast()
-    weights = list(blend) if blend is not None else [1.0 / len(paintings)] * len(paintings)
-    signals = [model.style_signal(to_tensor(resize_long_side(p, min(STYLE_SIDE, max(p.size))))) for p in paintings]
-    signal = StyleSignal.blend(signals, weights)
-    return to_pil(model(to_tensor(resize_long_side(photo, size)), signal, strength))
 
 
 def _statistics(features: torch.Tensor, eps: float = 1e-5) -> tuple[torch.Tensor, torch.Tensor]:
