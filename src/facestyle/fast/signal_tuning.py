@@ -25,9 +25,8 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torch.nn import functional as F
 
-from facestyle.costs.losses import StyleLoss
+from facestyle.costs.losses import StyleLoss, content_cost
 from facestyle.errors import OptionError
 from facestyle.fast.microast import STYLE_SIDE, MicroAST, StyleSignal, load_microast
 from facestyle.fast.signal_store import save_signal
@@ -49,7 +48,8 @@ class Tuning:
     steps: Adam steps (cosine-decayed learning rate).
     size: long side the photos and the painting are measured at (the fast mode's default size).
     crop: side of the square photo crop painted per step; a quarter of the pixels of 512 px.
-    content_weight: weight of the content term (relu4_1 squared error) against the style term.
+    content_weight: weight of the content term (J_content at relu4_1,
+        :func:`facestyle.costs.losses.content_cost`) against the style term.
     learning_rate: Adam's step size at the start.
     seed: seeds the crop positions, so a tuning is reproducible.
     """
@@ -57,7 +57,7 @@ class Tuning:
     steps: int = 150
     size: int = 512
     crop: int = 256
-    content_weight: float = 0.01
+    content_weight: float = 0.04
     learning_rate: float = 0.004
     seed: int = 0
 
@@ -152,7 +152,7 @@ def tune_signal(
         style = sum(weight * loss(_float(features)) for weight, loss in style_losses)
         with torch.no_grad():
             content_target = vgg(crop, [CONTENT_LAYER])[CONTENT_LAYER].float()
-        content = F.mse_loss(features[CONTENT_LAYER].float(), content_target)
+        content = content_cost(content_target, features[CONTENT_LAYER].float())
         optimiser.zero_grad()
         (style + tuning.content_weight * content).backward()
         optimiser.step()
