@@ -57,6 +57,29 @@ def test_pixels_outside_the_mask_stay_and_features_come_back(photo, analysis, pa
     assert after > 0.8 and after > before + 0.3
 
 
+def test_two_faces_each_get_their_detail_and_the_space_between_stays(photo, painted):
+    # The step converts and writes only the box around the faces' windows: with two faces far
+    # apart, everything outside their masks, the gap between them included, keeps its pixels.
+    gap = photo.width
+
+    def pair(image: Image.Image) -> Image.Image:
+        canvas = Image.new("RGB", (2 * image.width + gap, image.height), (90, 80, 70))
+        canvas.paste(image, (0, 0))
+        canvas.paste(image, (image.width + gap, 0))
+        return canvas
+
+    photos, paintings = pair(photo), pair(painted)
+    analysis = analyse(photos)
+    assert len(analysis.faces) == 2
+    out = restore_face_detail(paintings, photos, analysis)
+    mask = detail_mask(analysis, *photos.size)
+    changed = np.abs(np.asarray(out, dtype=np.int16) - np.asarray(paintings, dtype=np.int16)).max(axis=2)
+    assert (changed[mask == 0] == 0).all()
+    left, right = changed[:, : photo.width], changed[:, photo.width + gap :]
+    assert left[mask[:, : photo.width] > 0.5].mean() > 3
+    assert right[mask[:, photo.width + gap :] > 0.5].mean() > 3
+
+
 def test_the_colours_stay_the_paintings(photo, analysis, painted):
     out = np.asarray(restore_face_detail(painted, photo, analysis), dtype=np.float32)
     before = np.asarray(painted, dtype=np.float32)
