@@ -122,13 +122,18 @@ def stylize(
     style_images = load_styles(style, settings)
     photo = resize_long_side(content_image, settings.size)
     output_size = photo.size
+    one_pass = settings.method in ONE_PASS_METHODS
+    # A one-pass network paints the photo at the output size, so it starts from ``photo``: resizing
+    # the original again would repeat the work (a tenth of a second for a phone photo).
     # preserve_color: the transfer runs on luminance images, or on recoloured styles (color.py).
-    content_image, style_images = color.prepare_inputs(content_image, style_images, settings.preserve_color)
+    content_image, style_images = color.prepare_inputs(
+        photo if one_pass else content_image, style_images, settings.preserve_color
+    )
     if progress is not None and settings.preserve_color == "luminance":
         progress = _with_photo_colours(progress, photo)
     history: list[dict[str, float]] = []
     notes: tuple[str, ...] = ()
-    if settings.method in ONE_PASS_METHODS:
+    if one_pass:
         analysis = None
         if settings.face_aware:
             analysis = face_guide.content if face_guide is not None else analyse_quick_cached(photo)
@@ -144,7 +149,9 @@ def stylize(
             guide = _analyse_faces(photo, style_images[0], settings)
         notes = guide.notes if guide is not None else ()
         if fast_preview and progress is not None:
-            _report_fast_preview(content_image, style_images, settings, device, progress, photo, guide, started)
+            # The preview paints the photo at the output size, as a one-pass run does.
+            preview = color.prepare_inputs(photo, [], settings.preserve_color)[0]
+            _report_fast_preview(preview, style_images, settings, device, progress, photo, guide, started)
         slow = precision_notice(settings, device)
         notes = (*notes, slow) if slow else notes
         image, history = _optimise(content_image, style_images, settings, device, progress, started, guide,

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from PIL import Image
 
 import facestyle
 from facestyle.errors import OptionError
@@ -28,6 +29,44 @@ def test_fast_keeps_the_photos_size_and_puts_the_face_detail_back():
     differs = np.abs(_pixels(aware.image) - _pixels(plain.image)).max(axis=2) > 0
     # The face step changes the face features only: a small part of the picture, not nothing.
     assert 0.001 < differs.mean() < 0.3
+
+
+@pytest.mark.parametrize("method", ["fast", "adain"])
+def test_a_one_pass_run_resizes_the_original_photo_once(method, monkeypatch):
+    # Resizing a phone photo takes a tenth of a second; the network paints the photo as the run
+    # already resized it.
+    photo = load_image(PORTRAIT).resize((768, 768))
+    resized_from = []
+    original = Image.Image.resize
+
+    def counting(image, *args, **kwargs):
+        resized_from.append(image.size)
+        return original(image, *args, **kwargs)
+
+    monkeypatch.setattr(Image.Image, "resize", counting)
+    result = facestyle.stylize(photo, PAINTING, method=method, size=96)
+    assert max(result.image.size) == 96
+    assert resized_from.count((768, 768)) == 1
+
+
+def test_the_fast_preview_of_a_slow_run_adds_no_resize_of_the_original(monkeypatch):
+    photo = load_image(PORTRAIT).resize((768, 768))
+    counts = []
+    original = Image.Image.resize
+    for preview in (False, True):
+        resized_from = []
+
+        def counting(image, *args, **kwargs):
+            resized_from.append(image.size)
+            return original(image, *args, **kwargs)
+
+        monkeypatch.setattr(Image.Image, "resize", counting)
+        events = []
+        facestyle.stylize(photo, PAINTING, method="gatys", size=64, steps=1, fast_preview=preview,
+                          progress=events.append)
+        assert (events[0].step == 0) == preview
+        counts.append(resized_from.count((768, 768)))
+    assert counts[1] == counts[0]
 
 
 def test_adain_paints_the_picture_and_sets_the_fast_face_into_it():

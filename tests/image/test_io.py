@@ -125,6 +125,20 @@ def test_resize_keeps_aspect_ratio(gradient_image):
     assert resize_long_side(gradient_image.transpose(Image.Transpose.ROTATE_90), 80).size == (48, 80)
 
 
+def test_a_large_reduction_takes_pillows_fast_path_and_stays_close_to_lanczos():
+    rng = np.random.default_rng(0)
+    rows, cols = np.mgrid[0:1800, 0:2400]
+    pattern = (np.sin(cols / 7.0) * np.cos(rows / 11.0) * 80 + 128)[..., None] + rng.normal(0, 20, (1800, 2400, 3))
+    large = Image.fromarray(np.clip(pattern, 0, 255).astype(np.uint8), "RGB")
+    lanczos = np.asarray(large.resize((384, 288), Image.Resampling.LANCZOS), dtype=np.int16)
+    fast = np.asarray(resize_long_side(large, 384), dtype=np.int16)  # 6.25 × smaller: reduced by 2 first
+    assert not np.array_equal(fast, lanczos)
+    assert np.abs(fast - lanczos).max() <= 4 and np.abs(fast - lanczos).mean() < 0.5
+    # Under 6 times the target the resize is Lanczos exactly.
+    exact = np.asarray(large.resize((480, 360), Image.Resampling.LANCZOS), dtype=np.int16)
+    assert np.array_equal(np.asarray(resize_long_side(large, 480), dtype=np.int16), exact)
+
+
 def test_tensor_round_trip_is_exact(gradient_image):
     tensor = to_tensor(gradient_image)
     assert tensor.shape == (1, 3, 24, 40) and tensor.is_contiguous()
