@@ -117,7 +117,7 @@ def stylize(
         # Process-wide switches; TF32 runs convolutions on tensor cores at ~10 bits of mantissa.
         torch.backends.cuda.matmul.allow_tf32 = settings.allow_tf32
         torch.backends.cudnn.allow_tf32 = settings.allow_tf32
-    content_image = load_image(content, what="content image")
+    content_image = load_image(content, what="content image", long_side=settings.size)
     size_warnings = tuple(check_size(settings, content_image.size, device=device.type))
     style_images = load_styles(style, settings)
     photo = resize_long_side(content_image, settings.size)

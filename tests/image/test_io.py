@@ -139,6 +139,27 @@ def test_a_large_reduction_takes_pillows_fast_path_and_stays_close_to_lanczos():
     assert np.array_equal(np.asarray(resize_long_side(large, 480), dtype=np.int16), exact)
 
 
+def test_a_large_jpeg_for_a_small_run_decodes_at_a_reduced_scale(tmp_path):
+    rng = np.random.default_rng(1)
+    rows, cols = np.mgrid[0:2304, 0:3072]
+    pattern = (np.sin(cols / 5.0) * np.cos(rows / 9.0) * 90 + 128)[..., None] + rng.normal(0, 15, (2304, 3072, 3))
+    large = Image.fromarray(np.clip(pattern, 0, 255).astype(np.uint8), "RGB")
+    exif = Image.Exif()
+    exif[0x0112] = 6  # stored sideways: shown rotated a quarter turn clockwise
+    large.save(tmp_path / "phone.jpg", quality=92, exif=exif.tobytes())
+    large.save(tmp_path / "phone.png")
+    whole = load_image(tmp_path / "phone.jpg")
+    assert whole.size == (2304, 3072)
+    drafted = load_image(tmp_path / "phone.jpg", long_side=256)
+    # 1/4 scale: the smallest that keeps 3 × 256 px on the long side, upright like the whole decode.
+    assert drafted.size == (576, 768)
+    a, b = (np.asarray(resize_long_side(image, 256), dtype=np.int16) for image in (whole, drafted))
+    assert a.shape == b.shape and np.abs(a - b).mean() < 1.0 and np.abs(a - b).max() <= 8
+    # Only a JPEG decodes scaled, and only when far larger than the run needs.
+    assert load_image(tmp_path / "phone.png", long_side=256).size == (3072, 2304)  # no EXIF: as stored
+    assert load_image(tmp_path / "phone.jpg", long_side=1024).size == (2304, 3072)
+
+
 def test_tensor_round_trip_is_exact(gradient_image):
     tensor = to_tensor(gradient_image)
     assert tensor.shape == (1, 3, 24, 40) and tensor.is_contiguous()

@@ -72,14 +72,16 @@ def handle(args: argparse.Namespace) -> int:
     )
     # Said before the run too: they are about how long the run will take and whether it can work.
     device = resolve_device(settings.device)
-    early = check_size(settings, load_image(content, what="content image").size, device=device.type)
+    # Read once, at the scale the run needs (a large JPEG decodes smaller), and handed to the run.
+    photo = load_image(content, what="content image", long_side=settings.size)
+    early = check_size(settings, photo.size, device=device.type)
     slow = precision_notice(settings, device)
     early += [slow] if slow else []
     for notice in early:
         print(f"facestyle: {notice}", file=sys.stderr)
     printer = ProgressPrinter(enabled=not args.quiet, save_every=save_every, output=output)
     with printer:
-        result = stylize(content, styles, settings, progress=printer)
+        result = stylize(photo, styles, settings, progress=printer)
     for note in result.notes:
         if note not in early:
             print(f"facestyle: {note}", file=sys.stderr)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import math
 import os
 import warnings
 from pathlib import Path
@@ -27,15 +28,28 @@ ImageSource = Union[str, os.PathLike, Image.Image, bytes]
 MAX_PIXELS = 100_000_000
 #: Smaller than this on either side leaves nothing for VGG's five pooling stages to see.
 MIN_SIDE = 16
+#: A reduction by 2 × this factor or more first shrinks by a whole factor (Pillow's ``reduce``, a
+#: box filter), then resamples with Lanczos from at least this many times the target size. Pillow
+#: documents the result at 3 as indistinguishable from Lanczos all the way in most cases; a
+#: 12-megapixel phone photo reaches 512 px in 43 ms instead of 108 ms, at most 2 grey levels apart
+#: (BENCHMARKS.md#fast-mode). A photo under 6 times the target size is resized exactly as without.
+REDUCING_GAP = 3.0
 #: Extensions an output may have; the format follows the extension.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
 
 
-def load_image(source: ImageSource, *, what: str = "image") -> Image.Image:
+def load_image(source: ImageSource, *, what: str = "image", long_side: int | None = None) -> Image.Image:
     """Open ``source`` (a path, raw bytes or a PIL image) and return an sRGB ``RGB`` PIL image.
 
     Honours EXIF orientation, converts ICC-tagged images to sRGB, flattens transparency onto
     white, and maps grayscale, palette, CMYK and 16-bit images to 8-bit RGB.
+
+    Args:
+        long_side: the long side the caller will shrink the image to, if it knows: a JPEG over
+            2 × :data:`REDUCING_GAP` times as long is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's
+            scaled decoding), never under :data:`REDUCING_GAP` times ``long_side``, the margin
+            :func:`resize_long_side` keeps too. A 12-megapixel photo for a 512 px run decodes
+            in about a third of the time.
 
     Raises:
         InputImageError: missing, empty, truncated, non-image, too small or too large input.
@@ -44,7 +58,7 @@ def load_image(source: ImageSource, *, what: str = "image") -> Image.Image:
         image = source
         label = what
     else:
-        image, label = _open(source, what)
+        image, label = _open(source, what, long_side)
     _check_size(image.size, label)
     try:
         image = ImageOps.exif_transpose(image)
@@ -56,7 +70,7 @@ def load_image(source: ImageSource, *, what: str = "image") -> Image.Image:
     return image
 
 
-def _open(source: ImageSource, what: str) -> tuple[Image.Image, str]:
+def _open(source: ImageSource, what: str, long_side: int | None = None) -> tuple[Image.Image, str]:
     if isinstance(source, bytes):
         label = what
         if not source:
@@ -88,6 +102,8 @@ def _open(source: ImageSource, what: str) -> tuple[Image.Image, str]:
         raise InputImageError(f"{label} is truncated or corrupt ({error}); re-export the image") from None
     try:
         _check_size(image.size, label)
+        if long_side is not None and image.format == "JPEG":
+            _draft(image, long_side)
         # Decode now so a truncated file fails here, not halfway through a run.
         image.load()
     except OSError as error:
@@ -97,6 +113,15 @@ def _open(source: ImageSource, what: str) -> tuple[Image.Image, str]:
         image.close()
         raise
     return image, label
+
+
+def _draft(image: Image.Image, long_side: int) -> None:
+    """Ask the JPEG decoder for the smallest scale that keeps ``REDUCING_GAP × long_side``."""
+    width, height = image.size
+    scale = REDUCING_GAP * long_side / max(width, height)
+    if scale <= 0.5:
+        # Pillow picks the smallest of its scales (1/2, 1/4, 1/8) that is at least this size.
+        image.draft(None, (math.ceil(width * scale), math.ceil(height * scale)))
 
 
 def _check_size(size: tuple[int, int], label: str) -> None:
@@ -152,14 +177,6 @@ def _to_rgb(image: Image.Image) -> Image.Image:
     if mode != "RGB":
         return image.convert("RGB")
     return image
-
-
-#: A reduction by 2 × this factor or more first shrinks by a whole factor (Pillow's ``reduce``, a
-#: box filter), then resamples with Lanczos from at least this many times the target size. Pillow
-#: documents the result at 3 as indistinguishable from Lanczos all the way in most cases; a
-#: 12-megapixel phone photo reaches 512 px in 43 ms instead of 108 ms, at most 2 grey levels apart
-#: (BENCHMARKS.md#fast-mode). A photo under 6 times the target size is resized exactly as without.
-REDUCING_GAP = 3.0
 
 
 def resize_long_side(image: Image.Image, long_side: int) -> Image.Image:
