@@ -24,7 +24,7 @@ from facestyle.costs.texture import build_texture_objective
 from facestyle.costs.tiled import TiledObjective
 from facestyle.errors import OptionError
 from facestyle.events import Progress, ProgressCallback, Result
-from facestyle.faces.analysis import NO_FACE_NOTICE, analyse_quick_cached
+from facestyle.faces.analysis import NO_FACE_NOTICE, FaceAnalysis, analyse_quick_cached
 from facestyle.faces.guide import FaceGuide, analyse_pair, face_masks
 from facestyle.fast.paint import paint_one_pass
 from facestyle.features.encoder import load_encoder, precision_notice
@@ -145,13 +145,18 @@ def stylize(
             progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: painted))
     else:
         guide = face_guide
+        if fast_preview and progress is not None:
+            # The preview comes first, with the quick analysis a fast run uses: the full analysis of
+            # the photo and the painting takes longer than the preview itself.
+            quick = None
+            if settings.face_aware:
+                quick = guide.content if guide is not None else analyse_quick_cached(photo)
+            # It paints the photo at the output size, as a one-pass run does.
+            preview = color.prepare_inputs(photo, [], settings.preserve_color)[0]
+            _report_fast_preview(preview, style_images, settings, device, progress, photo, quick, started)
         if settings.face_aware and guide is None:
             guide = _analyse_faces(photo, style_images[0], settings)
         notes = guide.notes if guide is not None else ()
-        if fast_preview and progress is not None:
-            # The preview paints the photo at the output size, as a one-pass run does.
-            preview = color.prepare_inputs(photo, [], settings.preserve_color)[0]
-            _report_fast_preview(preview, style_images, settings, device, progress, photo, guide, started)
         slow = precision_notice(settings, device)
         notes = (*notes, slow) if slow else notes
         image, history = _optimise(content_image, style_images, settings, device, progress, started, guide,
@@ -181,12 +186,11 @@ def _report_fast_preview(
     device: torch.device,
     progress: ProgressCallback,
     photo: Image.Image,
-    guide: FaceGuide | None,
+    analysis: FaceAnalysis | None,
     started: float,
 ) -> None:
     """Paint with the ``fast`` method and report it as step 0 of the run that follows."""
     fast = settings.replace(method="fast", strength=min(settings.strength, 1.0))
-    analysis = guide.content if guide is not None else None
     painted = paint_one_pass(content_image, style_images, fast, device, photo=photo, analysis=analysis)
     elapsed = time.perf_counter() - started
     progress(Progress(0, settings.steps, {}, elapsed, photo.size, 0, lambda: painted))

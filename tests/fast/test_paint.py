@@ -123,3 +123,24 @@ def test_a_gatys_run_can_report_the_fast_picture_first():
     facestyle.stylize(PORTRAIT, PAINTING, size=48, steps=2, scales=1, fast_preview=True, progress=events.append)
     assert [event.step for event in events] == [0, 1, 2]
     assert events[0].costs == {} and events[0].image().size == events[-1].image().size
+
+
+def test_the_fast_picture_comes_before_the_full_face_analysis_and_is_the_fast_run(monkeypatch):
+    # The full analysis of photo and painting takes longer than the fast picture: the picture goes
+    # first, with the quick analysis, so it is the very picture method="fast" paints.
+    from facestyle import engine
+
+    order = []
+    analyse_faces = engine._analyse_faces
+
+    def recorded(*args, **kwargs):
+        order.append("analysis")
+        return analyse_faces(*args, **kwargs)
+
+    monkeypatch.setattr(engine, "_analyse_faces", recorded)
+    events = []
+    facestyle.stylize(PORTRAIT, PAINTING, size=48, steps=1, scales=1, fast_preview=True,
+                      progress=lambda event: (order.append(event.step), events.append(event)))
+    assert order == [0, "analysis", 1]
+    fast = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=48)
+    assert np.array_equal(_pixels(events[0].image()), _pixels(fast.image))
