@@ -1,0 +1,169 @@
+"""Studio latency: from pressing Start to the first picture on the page.
+
+Serves a fresh studio (its app in this process under uvicorn, as ``facestyle serve``, with the real
+engine) and does what the page does when Start is pressed: posts the job (the photo file as chosen,
+a gallery painting, a quality), follows the job's event stream until an event says a preview is
+there, then fetches that preview. The time from the start of the post to the preview's last byte
+is the latency a person sees; the post's own time (upload checks, decoding, the stored copy) is
+printed besides. A ``balanced`` job is cancelled once its first picture (the fast painting) is
+there.
+
+Photos: a bundled photo as it is (``examples/faces``, 512 × 640 px) and the same photo enlarged to
+``--megapixels`` as a quality-92 JPEG (a phone photo's size). Baseline, interleaved round by round in
+the same run: the stored copy of the upload written at Pillow's default PNG compression (level 6),
+as the studio did before ``UPLOAD_PNG_LEVEL``.
+
+    python benchmarks/studio_latency.py            # 2 photos × fast, balanced × 2 variants × 4 rounds
+    python benchmarks/studio_latency.py --quick    # 1 round
+
+Writes ``benchmarks/results/studio_latency-<machine>-<commit>.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import io
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import torch
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(ROOT / "src"))
+
+import naming  # noqa: E402
+
+from facestyle.image.io import load_image  # noqa: E402
+from facestyle.web import uploads  # noqa: E402
+
+PHOTO = ROOT / "examples" / "faces" / "face_14_older_man_pixabay2442565.jpg"
+STYLE_ID = "great-wave"
+QUALITIES = ("fast", "balanced")
+VARIANTS = ("studio", "level 6")
+
+
+def phone_jpeg(source: Path, megapixels: float) -> bytes:
+    """``source`` enlarged to about ``megapixels`` with mild noise, as quality-92 JPEG bytes."""
+    image = load_image(source)
+    scale = (megapixels * 1e6 / (image.width * image.height)) ** 0.5
+    size = (round(image.width * scale), round(image.height * scale))
+    big = np.asarray(image.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
+    big += np.random.default_rng(0).normal(0.0, 4.0, big.shape).astype(np.float32)
+    out = io.BytesIO()
+    Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(out, format="JPEG", quality=92)
+    return out.getvalue()
+
+
+def first_picture(client: httpx.Client, photo: bytes, quality: str) -> dict:
+    """Post one job as the page does and wait for its first preview; seconds from the post's start."""
+    started = time.perf_counter()
+    answer = client.post("/api/jobs", files={"content": ("photo.jpg", photo, "image/jpeg")},
+                         data={"style_id": STYLE_ID, "quality": quality})
+    answer.raise_for_status()
+    posted = time.perf_counter() - started
+    job = answer.json()
+    with client.stream("GET", job["links"]["events"]) as events:
+        for line in events.iter_lines():
+            if not line.startswith("data: "):
+                continue
+            job = json.loads(line[len("data: "):])
+            if job.get("preview_version", 0) > 0 or job["status"] in ("failed", "cancelled", "deleted"):
+                break
+    if job["status"] == "failed":
+        raise RuntimeError(f"the job failed: {job['error']}")
+    preview = client.get(job["links"]["preview"])
+    preview.raise_for_status()
+    seconds = time.perf_counter() - started
+    if job["status"] not in ("done", "failed", "cancelled"):
+        client.post(f"/api/jobs/{job['id']}/cancel")
+    return {"seconds": seconds, "post_seconds": posted, "status": job["status"]}
+
+
+def serve(data: Path):
+    import uvicorn
+
+    from facestyle.web.app import create_app
+    from facestyle.web.config import StudioConfig
+
+    app = create_app(StudioConfig(data_dir=data))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, thread, server.servers[0].sockets[0].getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--megapixels", type=float, default=12.0)
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--quick", action="store_true", help="1 round; results named …-quick")
+    naming.add_arguments(parser)
+    args = parser.parse_args(argv)
+    rounds = 1 if args.quick else args.rounds
+    machine, commit = args.machine or naming.machine_id("cpu"), naming.commit_id()
+    files = naming.results_for("studio_latency", machine, commit, args.out, quick=args.quick)
+    photos = {"bundled 512 × 640": PHOTO.read_bytes(), f"phone {args.megapixels:g} MP": phone_jpeg(PHOTO, args.megapixels)}
+    level = uploads.UPLOAD_PNG_LEVEL
+    started = time.time()
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="facestyle-latency-") as folder:
+        server, thread, port = serve(Path(folder))
+        try:
+            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
+                first_picture(client, photos["bundled 512 × 640"], "fast")  # warm: models load on the first job
+                for turn in range(rounds):
+                    for photo_name, photo in photos.items():
+                        for quality in QUALITIES:
+                            order = VARIANTS if turn % 2 == 0 else VARIANTS[::-1]
+                            for variant in order:
+                                uploads.UPLOAD_PNG_LEVEL = level if variant == "studio" else 6
+                                row = {"round": turn, "photo": photo_name, "quality": quality, "variant": variant,
+                                       **first_picture(client, photo, quality)}
+                                rows.append(row)
+                                print(json.dumps(row), flush=True)
+        finally:
+            uploads.UPLOAD_PNG_LEVEL = level
+            server.should_exit = True
+            thread.join(timeout=10)
+    summary = []
+    for photo_name in photos:
+        for quality in QUALITIES:
+            entry = {"photo": photo_name, "quality": quality}
+            for variant in VARIANTS:
+                picked = [row for row in rows if (row["photo"], row["quality"], row["variant"]) == (photo_name, quality, variant)]
+                entry[variant] = {"seconds": statistics.median(row["seconds"] for row in picked),
+                                  "post_seconds": statistics.median(row["post_seconds"] for row in picked)}
+            entry["ratio"] = entry["level 6"]["seconds"] / entry["studio"]["seconds"]
+            summary.append(entry)
+            print(f"{photo_name}, {quality}: first picture {entry['studio']['seconds']:.2f} s "
+                  f"(post {entry['studio']['post_seconds']:.2f} s); with the upload stored at level 6 "
+                  f"{entry['level 6']['seconds']:.2f} s (post {entry['level 6']['post_seconds']:.2f} s): "
+                  f"{entry['ratio']:.2f}×")
+    report = {
+        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
+        "megapixels": args.megapixels, "rounds": rounds, "wall_seconds": time.time() - started,
+        "summary": summary, "rows": rows,
+    }
+    files.folder.mkdir(parents=True, exist_ok=True)
+    path = files.file(".json")
+    path.write_text(json.dumps(report, indent=1))
+    print(f"results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
