@@ -6,14 +6,15 @@ a gallery painting, a quality), follows the job's event stream until an event sa
 there, then fetches that preview. The time from the start of the post to the preview's last byte
 is the latency a person sees; the post's own time (upload checks, decoding, the stored copy) is
 printed besides. A ``balanced`` job is cancelled once its first picture (the fast painting) is
-there.
+there; each fast result is painted again at strength 0.6 from its stored photo, as the page does
+when the Strength slider moves (``from_job``, no upload).
 
 Photos: a bundled photo as it is (``examples/faces``, 512 × 640 px) and the same photo enlarged to
 ``--megapixels`` as a quality-92 JPEG (a phone photo's size). Baseline, interleaved round by round in
 the same run: the stored copy of the upload written at Pillow's default PNG compression (level 6),
 as the studio did before ``UPLOAD_PNG_LEVEL``.
 
-    python benchmarks/studio_latency.py            # 2 photos × fast, balanced × 2 variants × 4 rounds
+    python benchmarks/studio_latency.py            # 2 photos × (fast, re-render, balanced) × 2 variants × 4 rounds
     python benchmarks/studio_latency.py --quick    # 1 round
 
 Writes ``benchmarks/results/studio_latency-<machine>-<commit>.json``.
@@ -50,6 +51,8 @@ from facestyle.web import uploads  # noqa: E402
 PHOTO = ROOT / "examples" / "faces" / "face_14_older_man_pixabay2442565.jpg"
 STYLE_ID = "great-wave"
 QUALITIES = ("fast", "balanced")
+#: The Strength slider moved on a fast result: the same job again at strength 0.6 from its stored photo.
+RERENDER = "fast, strength slider"
 VARIANTS = ("studio", "level 6")
 
 
@@ -65,11 +68,26 @@ def phone_jpeg(source: Path, megapixels: float) -> bytes:
     return out.getvalue()
 
 
-def first_picture(client: httpx.Client, photo: bytes, quality: str) -> dict:
-    """Post one job as the page does and wait for its first preview; seconds from the post's start."""
+def first_picture(client: httpx.Client, quality: str, *, photo: bytes | None = None, from_job: str | None = None,
+                  strength: float | None = None) -> dict:
+    """Post one job as the page does and wait for its first preview; seconds from the post's start.
+
+    A fast job is followed to its end (a re-render starts from it); any other is cancelled once
+    its first picture is there.
+    """
+    data = {"quality": quality}
+    if from_job is not None:
+        data["from_job"] = from_job
+    else:
+        data["style_id"] = STYLE_ID
+    if strength is not None:
+        data["strength"] = str(strength)
+    # Multipart like the page's FormData: the fields as parts with no file name, then the photo.
+    parts = [(name, (None, value)) for name, value in data.items()]
+    if photo is not None:
+        parts.append(("content", ("photo.jpg", photo, "image/jpeg")))
     started = time.perf_counter()
-    answer = client.post("/api/jobs", files={"content": ("photo.jpg", photo, "image/jpeg")},
-                         data={"style_id": STYLE_ID, "quality": quality})
+    answer = client.post("/api/jobs", files=parts)
     answer.raise_for_status()
     posted = time.perf_counter() - started
     job = answer.json()
@@ -85,9 +103,13 @@ def first_picture(client: httpx.Client, photo: bytes, quality: str) -> dict:
     preview = client.get(job["links"]["preview"])
     preview.raise_for_status()
     seconds = time.perf_counter() - started
-    if job["status"] not in ("done", "failed", "cancelled"):
+    if quality == "fast":
+        while job["status"] not in ("done", "failed", "cancelled"):
+            time.sleep(0.05)
+            job = client.get(f"/api/jobs/{job['id']}").json()
+    elif job["status"] not in ("done", "failed", "cancelled"):
         client.post(f"/api/jobs/{job['id']}/cancel")
-    return {"seconds": seconds, "post_seconds": posted, "status": job["status"]}
+    return {"seconds": seconds, "post_seconds": posted, "status": job["status"], "id": job["id"]}
 
 
 def serve(data: Path):
@@ -123,24 +145,30 @@ def main(argv: list[str] | None = None) -> int:
         server, thread, port = serve(Path(folder))
         try:
             with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=120) as client:
-                first_picture(client, photos["bundled 512 × 640"], "fast")  # warm: models load on the first job
+                first_picture(client, "fast", photo=photos["bundled 512 × 640"])  # warm: models load on the first job
                 for turn in range(rounds):
                     for photo_name, photo in photos.items():
-                        for quality in QUALITIES:
-                            order = VARIANTS if turn % 2 == 0 else VARIANTS[::-1]
-                            for variant in order:
-                                uploads.UPLOAD_PNG_LEVEL = level if variant == "studio" else 6
-                                row = {"round": turn, "photo": photo_name, "quality": quality, "variant": variant,
-                                       **first_picture(client, photo, quality)}
-                                rows.append(row)
-                                print(json.dumps(row), flush=True)
+                        order = VARIANTS if turn % 2 == 0 else VARIANTS[::-1]
+                        for variant in order:
+                            uploads.UPLOAD_PNG_LEVEL = level if variant == "studio" else 6
+                            for quality in QUALITIES:
+                                row = first_picture(client, quality, photo=photo)
+                                rows.append({"round": turn, "photo": photo_name, "quality": quality,
+                                             "variant": variant, **row})
+                                print(json.dumps(rows[-1]), flush=True)
+                                if quality == "fast":
+                                    # The Strength slider moved on that result: painted again from its stored photo.
+                                    again = first_picture(client, "fast", from_job=row["id"], strength=0.6)
+                                    rows.append({"round": turn, "photo": photo_name, "quality": RERENDER,
+                                                 "variant": variant, **again})
+                                    print(json.dumps(rows[-1]), flush=True)
         finally:
             uploads.UPLOAD_PNG_LEVEL = level
             server.should_exit = True
             thread.join(timeout=10)
     summary = []
     for photo_name in photos:
-        for quality in QUALITIES:
+        for quality in (*QUALITIES, RERENDER):
             entry = {"photo": photo_name, "quality": quality}
             for variant in VARIANTS:
                 picked = [row for row in rows if (row["photo"], row["quality"], row["variant"]) == (photo_name, quality, variant)]
