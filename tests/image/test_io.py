@@ -15,6 +15,7 @@ from facestyle.image.io import (
     load_image,
     read_metadata,
     resize_long_side,
+    size_at_long_side,
     save_image,
     to_pil,
     to_tensor,
@@ -158,6 +159,16 @@ def test_a_large_jpeg_for_a_small_run_decodes_at_a_reduced_scale(tmp_path):
     # Only a JPEG decodes scaled, and only when far larger than the run needs.
     assert load_image(tmp_path / "phone.png", long_side=256).size == (3072, 2304)  # no EXIF: as stored
     assert load_image(tmp_path / "phone.jpg", long_side=1024).size == (2304, 3072)
+
+
+@pytest.mark.parametrize("size", [(3279, 4101), (3001, 2251), (4097, 3073), (2400, 1601)])
+@pytest.mark.parametrize("long_side", [200, 256, 333])
+def test_a_reduced_decode_gives_the_same_output_size_as_the_whole_photo(tmp_path, size, long_side):
+    # libjpeg rounds a scaled side up, which can move the size at long_side by a pixel: such a
+    # scale is not used.
+    path = tmp_path / "photo.jpg"
+    Image.new("RGB", size, (120, 90, 60)).save(path, quality=80)
+    assert resize_long_side(load_image(path, long_side=long_side), long_side).size == size_at_long_side(size, long_side)
 
 
 def test_tensor_round_trip_is_exact(gradient_image):
