@@ -11,8 +11,9 @@ when the Strength slider moves (``from_job``, no upload).
 
 Photos: a bundled photo as it is (``examples/faces``, 512 × 640 px) and the same photo enlarged to
 ``--megapixels`` as a quality-92 JPEG (a phone photo's size). Baseline, interleaved round by round in
-the same run: the stored copy of the upload written at Pillow's default PNG compression (level 6),
-as the studio did before ``UPLOAD_PNG_LEVEL``.
+the same run: the stored copy of the upload written at Pillow's default PNG compression (level 6,
+not ``UPLOAD_PNG_LEVEL``) and the event stream looking every 0.25 s also while the first picture is
+due (not ``FIRST_PICTURE_POLL``).
 
     python benchmarks/studio_latency.py            # 2 photos × (fast, re-render, balanced) × 2 variants × 4 rounds
     python benchmarks/studio_latency.py --quick    # 1 round
@@ -47,13 +48,14 @@ import naming  # noqa: E402
 
 from facestyle.image.io import load_image  # noqa: E402
 from facestyle.web import uploads  # noqa: E402
+from facestyle.web.routes import events  # noqa: E402
 
 PHOTO = ROOT / "examples" / "faces" / "face_14_older_man_pixabay2442565.jpg"
 STYLE_ID = "great-wave"
 QUALITIES = ("fast", "balanced")
 #: The Strength slider moved on a fast result: the same job again at strength 0.6 from its stored photo.
 RERENDER = "fast, strength slider"
-VARIANTS = ("studio", "level 6")
+VARIANTS = ("studio", "baseline")
 
 
 def phone_jpeg(source: Path, megapixels: float) -> bytes:
@@ -138,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     machine, commit = args.machine or naming.machine_id("cpu"), naming.commit_id()
     files = naming.results_for("studio_latency", machine, commit, args.out, quick=args.quick)
     photos = {"bundled 512 × 640": PHOTO.read_bytes(), f"phone {args.megapixels:g} MP": phone_jpeg(PHOTO, args.megapixels)}
-    level = uploads.UPLOAD_PNG_LEVEL
+    level, first_poll = uploads.UPLOAD_PNG_LEVEL, events.FIRST_PICTURE_POLL
     started = time.time()
     rows = []
     with tempfile.TemporaryDirectory(prefix="facestyle-latency-") as folder:
@@ -151,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                         order = VARIANTS if turn % 2 == 0 else VARIANTS[::-1]
                         for variant in order:
                             uploads.UPLOAD_PNG_LEVEL = level if variant == "studio" else 6
+                            events.FIRST_PICTURE_POLL = first_poll if variant == "studio" else events.EVENT_POLL
                             for quality in QUALITIES:
                                 row = first_picture(client, quality, photo=photo)
                                 rows.append({"round": turn, "photo": photo_name, "quality": quality,
@@ -163,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
                                                  "variant": variant, **again})
                                     print(json.dumps(rows[-1]), flush=True)
         finally:
-            uploads.UPLOAD_PNG_LEVEL = level
+            uploads.UPLOAD_PNG_LEVEL, events.FIRST_PICTURE_POLL = level, first_poll
             server.should_exit = True
             thread.join(timeout=10)
     summary = []
@@ -174,11 +177,11 @@ def main(argv: list[str] | None = None) -> int:
                 picked = [row for row in rows if (row["photo"], row["quality"], row["variant"]) == (photo_name, quality, variant)]
                 entry[variant] = {"seconds": statistics.median(row["seconds"] for row in picked),
                                   "post_seconds": statistics.median(row["post_seconds"] for row in picked)}
-            entry["ratio"] = entry["level 6"]["seconds"] / entry["studio"]["seconds"]
+            entry["ratio"] = entry["baseline"]["seconds"] / entry["studio"]["seconds"]
             summary.append(entry)
             print(f"{photo_name}, {quality}: first picture {entry['studio']['seconds']:.2f} s "
-                  f"(post {entry['studio']['post_seconds']:.2f} s); with the upload stored at level 6 "
-                  f"{entry['level 6']['seconds']:.2f} s (post {entry['level 6']['post_seconds']:.2f} s): "
+                  f"(post {entry['studio']['post_seconds']:.2f} s); stored at level 6, stream at 0.25 s: "
+                  f"{entry['baseline']['seconds']:.2f} s (post {entry['baseline']['post_seconds']:.2f} s): "
                   f"{entry['ratio']:.2f}×")
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

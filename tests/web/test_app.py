@@ -12,6 +12,7 @@ from PIL import Image
 from facestyle.image.io import read_metadata
 from facestyle.web import gallery, presets
 from facestyle.web.app import create_app
+from facestyle.web.routes import events
 from facestyle.web.files import JobFiles, new_job_id
 from facestyle.web.store import SqliteJobStore
 from tests.web.conftest import (
@@ -87,6 +88,17 @@ def test_the_event_stream_carries_progress_and_new_previews_while_it_paints(make
     assert steps == sorted(steps) and steps[-1] > steps[0]
     assert running[-1]["preview_version"] > running[0]["preview_version"] >= 0
     assert running[-1]["costs"]["total"] > 0 and running[-1]["progress"]["total_steps"] == 40
+
+
+@pytest.mark.parametrize(
+    ("status", "queue_position", "preview_version", "quick"),
+    [("running", None, 0, True), ("queued", 0, 0, True), ("queued", 2, 0, False), ("running", None, 1, False),
+     ("done", None, 0, False)],
+)
+def test_the_event_stream_looks_often_only_while_a_first_picture_is_due(status, queue_position, preview_version, quick):
+    job = {"status": status, "queue_position": queue_position, "preview_version": preview_version}
+    assert events.poll_interval(job) == (events.FIRST_PICTURE_POLL if quick else events.EVENT_POLL)
+    assert events.FIRST_PICTURE_POLL < events.EVENT_POLL
 
 
 def test_the_fast_quality_runs_its_preset(client, face_bytes):

@@ -18,6 +18,10 @@ from facestyle.web.studio import Studio
 #: Seconds between two looks at a job while streaming its progress, and between keep-alives.
 EVENT_POLL = 0.25
 KEEP_ALIVE = 15.0
+#: While a job's first picture is due (it runs, or is next in line, and has none yet), the stream
+#: looks this often: a fast picture takes about 0.2 s, and at EVENT_POLL the page saw it up to a
+#: quarter of a second late (BENCHMARKS.md#studio-latency).
+FIRST_PICTURE_POLL = 0.05
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
 
@@ -54,8 +58,15 @@ async def _stream(studio: Studio, job_id: str) -> AsyncIterator[str]:
             quiet = 0.0
         if job["status"] in FINISHED or studio.closing.is_set():
             return
-        await asyncio.sleep(EVENT_POLL)
-        quiet += EVENT_POLL
+        interval = poll_interval(job)
+        await asyncio.sleep(interval)
+        quiet += interval
+
+
+def poll_interval(job: dict[str, Any]) -> float:
+    """Seconds until the stream looks at ``job`` (as the API shows it) again."""
+    first_due = job["status"] == "running" or job["queue_position"] == 0
+    return FIRST_PICTURE_POLL if first_due and job["preview_version"] == 0 else EVENT_POLL
 
 
 def _snapshot(studio: Studio, job_id: str) -> dict[str, Any] | None:
