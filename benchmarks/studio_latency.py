@@ -75,7 +75,7 @@ def first_picture(client: httpx.Client, quality: str, *, photo: bytes | None = N
     """Post one job as the page does and wait for its first preview; seconds from the post's start.
 
     A fast job is followed to its end (a re-render starts from it); any other is cancelled once
-    its first picture is there, and followed until it has stopped.
+    its first picture is there; either way the studio's painters are idle again before it returns.
     """
     data = {"quality": quality}
     if from_job is not None:
@@ -107,10 +107,13 @@ def first_picture(client: httpx.Client, quality: str, *, photo: bytes | None = N
     seconds = time.perf_counter() - started
     if quality != "fast" and job["status"] not in ("done", "failed", "cancelled"):
         client.post(f"/api/jobs/{job['id']}/cancel")
-    # The next job starts on an idle studio: a cancelled one stops at its next step.
     while job["status"] not in ("done", "failed", "cancelled"):
         time.sleep(0.05)
         job = client.get(f"/api/jobs/{job['id']}").json()
+    # The next job starts on an idle studio: a cancelled job is marked at once but its painter
+    # stops only at its next step.
+    while any(worker["job"] for worker in client.get("/api/health").json()["workers"]):
+        time.sleep(0.05)
     return {"seconds": seconds, "post_seconds": posted, "status": job["status"], "id": job["id"]}
 
 

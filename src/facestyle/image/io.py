@@ -31,7 +31,7 @@ MIN_SIDE = 16
 #: box filter), then resamples with Lanczos from at least this many times the target size. Pillow
 #: documents the result at 3 as indistinguishable from Lanczos all the way in most cases; a
 #: 12-megapixel phone photo reaches 512 px in 43 ms instead of 108 ms, at most 2 grey levels apart
-#: (BENCHMARKS.md#fast-mode). A photo under 6 times the target size is resized exactly as without.
+#: (BENCHMARKS.md#large-photos). A photo under 6 times the target size is resized exactly as without.
 REDUCING_GAP = 3.0
 #: Extensions an output may have; the format follows the extension.
 OUTPUT_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}
