@@ -171,6 +171,19 @@ def test_a_reduced_decode_gives_the_same_output_size_as_the_whole_photo(tmp_path
     assert resize_long_side(load_image(path, long_side=long_side), long_side).size == size_at_long_side(size, long_side)
 
 
+def test_a_reduced_decode_keeps_a_long_strip_above_the_smallest_side_and_covers_mpo(tmp_path):
+    strip = Image.new("RGB", (20000, 100), (30, 60, 90))
+    strip.save(tmp_path / "strip.jpg", quality=80)
+    # 1/8 would leave 13 px, under MIN_SIDE: the decoder stops at 1/4.
+    assert load_image(tmp_path / "strip.jpg", long_side=512).size == (5000, 25)
+    # Phones write MPO files (a JPEG with more pictures after it); they decode reduced too.
+    photo = Image.new("RGB", (4000, 3000), (200, 150, 100))
+    photo.save(tmp_path / "phone.mpo", format="MPO", save_all=True, append_images=[photo.resize((400, 300))])
+    with Image.open(tmp_path / "phone.mpo") as opened:
+        assert opened.format == "MPO"
+    assert load_image(tmp_path / "phone.mpo", long_side=512).size == (2000, 1500)
+
+
 def test_tensor_round_trip_is_exact(gradient_image):
     tensor = to_tensor(gradient_image)
     assert tensor.shape == (1, 3, 24, 40) and tensor.is_contiguous()

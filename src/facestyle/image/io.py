@@ -30,7 +30,7 @@ MIN_SIDE = 16
 #: A reduction by 2 × this factor or more first shrinks by a whole factor (Pillow's ``reduce``, a
 #: box filter), then resamples with Lanczos from at least this many times the target size. Pillow
 #: documents the result at 3 as indistinguishable from Lanczos all the way in most cases; a
-#: 12-megapixel phone photo reaches 512 px in 43 ms instead of 108 ms, at most 2 grey levels apart
+#: 12-megapixel photo reaches 512 px about 2.5 times sooner, a few grey levels apart
 #: (BENCHMARKS.md#large-photos). A photo under 6 times the target size is resized exactly as without.
 REDUCING_GAP = 3.0
 #: Extensions an output may have; the format follows the extension.
@@ -48,8 +48,7 @@ def load_image(source: ImageSource, *, what: str = "image", long_side: int | Non
             2 × :data:`REDUCING_GAP` times as long is decoded at 1/2, 1/4 or 1/8 scale (libjpeg's
             scaled decoding), never under :data:`REDUCING_GAP` times ``long_side``, the margin
             :func:`resize_long_side` keeps too, and only at a scale whose image resizes to the
-            same size at ``long_side`` as the whole one. A 12-megapixel photo for a 512 px run
-            decodes in about a third of the time.
+            same size at ``long_side`` as the whole one (BENCHMARKS.md#large-photos).
 
     Raises:
         InputImageError: missing, empty, truncated, non-image, too small or too large input.
@@ -102,7 +101,8 @@ def _open(source: ImageSource, what: str, long_side: int | None = None) -> tuple
         raise InputImageError(f"{label} is truncated or corrupt ({error}); re-export the image") from None
     try:
         _check_size(image.size, label)
-        if long_side is not None and image.format == "JPEG":
+        # MPO: a JPEG with more pictures after the first, as many phones write them.
+        if long_side is not None and image.format in ("JPEG", "MPO"):
             _draft(image, long_side)
         # Decode now so a truncated file fails here, not halfway through a run.
         image.load()
@@ -112,6 +112,12 @@ def _open(source: ImageSource, what: str, long_side: int | None = None) -> tuple
     except InputImageError:
         image.close()
         raise
+    if getattr(image, "n_frames", 1) > 1:
+        # A file of several pictures (a phone's MPO, an animated GIF, a multi-page TIFF) stays open
+        # for the others: keep the first picture's pixels and close the file.
+        first = image.copy()
+        image.close()
+        return first, label
     return image, label
 
 
@@ -123,7 +129,8 @@ def _draft(image: Image.Image, long_side: int) -> None:
     for factor in (8, 4, 2):
         # libjpeg decodes 1/factor scale to the sides rounded up.
         scaled = (-(-width // factor), -(-height // factor))
-        if max(scaled) >= REDUCING_GAP * long_side and size_at_long_side(scaled, long_side) == wanted:
+        keeps = max(scaled) >= REDUCING_GAP * long_side and min(scaled) >= MIN_SIDE
+        if keeps and size_at_long_side(scaled, long_side) == wanted:
             # Pillow takes the largest scale whose result is at least the size asked for.
             image.draft(None, (width // factor, height // factor))
             return
