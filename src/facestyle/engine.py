@@ -35,6 +35,7 @@ from facestyle.image.io import (
     load_image,
     resize_long_side,
     resize_to,
+    size_at_long_side,
     to_pil,
     to_tensor,
 )
@@ -145,17 +146,21 @@ def stylize(
             progress(Progress(1, 1, {}, elapsed, output_size, 0, lambda: painted))
     else:
         guide = face_guide
+        quick = None
         if fast_preview and progress is not None:
             # The preview comes first, with the quick analysis a fast run uses: the full analysis of
             # the photo and the painting takes longer than the preview itself.
-            quick = None
             if settings.face_aware:
                 quick = guide.content if guide is not None else analyse_quick_cached(photo)
             # It paints the photo at the output size, as a one-pass run does.
             preview = color.prepare_inputs(photo, [], settings.preserve_color)[0]
             _report_fast_preview(preview, style_images, settings, device, progress, photo, quick, started)
         if settings.face_aware and guide is None:
-            guide = _analyse_faces(photo, style_images[0], settings)
+            if quick is not None and not quick.faces:
+                # The quick analysis of a face-less photo already was the full one.
+                guide = FaceGuide(quick, None, (NO_FACE_NOTICE,))
+            else:
+                guide = _analyse_faces(photo, style_images[0], settings)
         notes = guide.notes if guide is not None else ()
         slow = precision_notice(settings, device)
         notes = (*notes, slow) if slow else notes
@@ -267,7 +272,7 @@ def _optimise(
     torch.manual_seed(settings.seed)
     clock = ScheduleClock(schedule, scale_costs(settings, schedule))
     run = _Run(settings, device, progress, started, schedule, load_encoder(settings, device), clock,
-               resize_long_side(content_image, settings.size).size)
+               size_at_long_side(content_image.size, settings.size))
     image: torch.Tensor | None = None
     coarse_content: torch.Tensor | None = None
     composition: torch.Tensor | None = None  # the last composition scale's result

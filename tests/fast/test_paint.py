@@ -144,3 +144,24 @@ def test_the_fast_picture_comes_before_the_full_face_analysis_and_is_the_fast_ru
     assert order == [0, "analysis", 1]
     fast = facestyle.stylize(PORTRAIT, PAINTING, method="fast", size=48)
     assert np.array_equal(_pixels(events[0].image()), _pixels(fast.image))
+
+
+def test_a_face_less_photo_is_analysed_once_when_the_fast_picture_comes_first(monkeypatch):
+    # The quick analysis of a photo without a face falls back to the full one; the run reuses it.
+    from facestyle.faces import analysis, guide
+
+    calls = []
+    full = analysis.analyse
+
+    def counted(image, *args, **kwargs):
+        calls.append(image.size)
+        return full(image, *args, **kwargs)
+
+    monkeypatch.setattr(analysis, "analyse", counted)
+    monkeypatch.setattr(guide, "analyse", counted)
+    noise = np.random.default_rng(7).integers(0, 255, (64, 96, 3), dtype=np.uint8)  # new pixels: no kept analysis
+    events = []
+    result = facestyle.stylize(Image.fromarray(noise), PAINTING, size=48, steps=1, scales=1, fast_preview=True,
+                               progress=events.append)
+    assert events[0].step == 0 and NO_FACE_NOTICE in result.notes
+    assert len(calls) == 1
