@@ -91,13 +91,15 @@ def test_the_event_stream_carries_progress_and_new_previews_while_it_paints(make
 
 
 @pytest.mark.parametrize(
-    ("status", "queue_position", "preview_version", "quick"),
-    [("running", None, 0, True), ("queued", 0, 0, True), ("queued", 2, 0, False), ("running", None, 1, False),
-     ("done", None, 0, False)],
+    ("status", "queue_position", "preview_version", "waited", "quick"),
+    [("running", None, 0, 0.0, True), ("queued", 0, 0, 0.0, True), ("queued", 0, 0, 5.0, False),
+     ("queued", 2, 0, 0.0, False), ("running", None, 1, 0.0, False), ("done", None, 0, 0.0, False)],
 )
-def test_the_event_stream_looks_often_only_while_a_first_picture_is_due(status, queue_position, preview_version, quick):
+def test_the_event_stream_looks_often_only_while_a_first_picture_is_due(status, queue_position, preview_version,
+                                                                        waited, quick):
+    # Next in line behind a long run, a job is looked at as often as any other.
     job = {"status": status, "queue_position": queue_position, "preview_version": preview_version}
-    assert events.poll_interval(job) == (events.FIRST_PICTURE_POLL if quick else events.EVENT_POLL)
+    assert events.poll_interval(job, waited) == (events.FIRST_PICTURE_POLL if quick else events.EVENT_POLL)
     assert events.FIRST_PICTURE_POLL < events.EVENT_POLL
 
 

@@ -18,10 +18,12 @@ from facestyle.web.studio import Studio
 #: Seconds between two looks at a job while streaming its progress, and between keep-alives.
 EVENT_POLL = 0.25
 KEEP_ALIVE = 15.0
-#: While a job's first picture is due (it runs, or is next in line, and has none yet), the stream
-#: looks this often: a fast picture takes about 0.2 s, and at EVENT_POLL the page saw it up to a
-#: quarter of a second late (BENCHMARKS.md#studio-latency).
+#: While a job's first picture is due (it runs and has none yet, or it is next in line and has
+#: waited under FIRST_PICTURE_WAIT), the stream looks this often: a fast picture takes about 0.2 s,
+#: and at EVENT_POLL the page saw it up to a quarter of a second late
+#: (BENCHMARKS.md#studio-latency). A job next in line behind a long run is looked at as others.
 FIRST_PICTURE_POLL = 0.05
+FIRST_PICTURE_WAIT = 1.0
 
 router = APIRouter(tags=["jobs"], responses=ERRORS)
 
@@ -43,7 +45,7 @@ async def _stream(studio: Studio, job_id: str) -> AsyncIterator[str]:
     # A closed connection ends this generator: Starlette cancels it or the next send fails.
     # A browser that loses the stream reconnects after two seconds.
     yield "retry: 2000\n\n"
-    last, quiet = "", 0.0
+    last, quiet, waited = "", 0.0, 0.0
     while True:
         job = await run_in_threadpool(_snapshot, studio, job_id)
         if job is None:
@@ -58,15 +60,19 @@ async def _stream(studio: Studio, job_id: str) -> AsyncIterator[str]:
             quiet = 0.0
         if job["status"] in FINISHED or studio.closing.is_set():
             return
-        interval = poll_interval(job)
+        interval = poll_interval(job, waited)
         await asyncio.sleep(interval)
         quiet += interval
+        waited += interval if job["status"] == "queued" else 0.0
 
 
-def poll_interval(job: dict[str, Any]) -> float:
-    """Seconds until the stream looks at ``job`` (as the API shows it) again."""
-    first_due = job["status"] == "running" or job["queue_position"] == 0
-    return FIRST_PICTURE_POLL if first_due and job["preview_version"] == 0 else EVENT_POLL
+def poll_interval(job: dict[str, Any], waited: float = 0.0) -> float:
+    """Seconds until the stream looks at ``job`` (as the API shows it) again; ``waited``: seconds
+    it has watched the job wait in the queue."""
+    if job["preview_version"] > 0:
+        return EVENT_POLL
+    starting = job["queue_position"] == 0 and waited < FIRST_PICTURE_WAIT
+    return FIRST_PICTURE_POLL if job["status"] == "running" or starting else EVENT_POLL
 
 
 def _snapshot(studio: Studio, job_id: str) -> dict[str, Any] | None:
