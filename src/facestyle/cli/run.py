@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from facestyle.cli.options import (
     add_debug,
@@ -14,6 +14,9 @@ from facestyle.cli.options import (
     settings_overrides,
 )
 from facestyle.errors import OptionError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def add_command(commands: Any) -> None:
@@ -86,7 +89,7 @@ def handle(args: argparse.Namespace) -> int:
         if note not in early:
             print(f"facestyle: {note}", file=sys.stderr)
     if args.save_masks:
-        _save_mask_overlay(content, settings.size, args.save_masks)
+        _save_mask_overlay(photo, settings.size, args.save_masks)
     save_output(result.image, result.settings, output, content=content, styles=styles)
     if log:
         write_history(result.history, log)
@@ -96,12 +99,13 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save_mask_overlay(content: str, size: int, path: str) -> None:
+def _save_mask_overlay(content: Image.Image, size: int, path: str) -> None:
+    """The face regions found on the photo the run painted, drawn over it."""
     from facestyle.faces.analysis import analyse
     from facestyle.faces.masks import region_masks
     from facestyle.faces.overlay import render_mask_overlay
-    from facestyle.image.io import load_image, resize_long_side, save_image
+    from facestyle.image.io import resize_long_side, save_image
 
-    photo = resize_long_side(load_image(content, what="content image"), size)
+    photo = resize_long_side(content, size)
     analysis = analyse(photo)
     save_image(render_mask_overlay(photo, region_masks(analysis)), path)
