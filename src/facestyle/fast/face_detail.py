@@ -81,7 +81,7 @@ def restore_face_detail(
     if not windows:
         return painted
     # Only the windows' bounding box is converted and written: outside it no pixel changes, and
-    # converting the whole picture to floats and back was half the step's time.
+    # converting the whole picture to floats and back cost a large share of the step.
     x0, y0 = min(cols.start for _, (_, cols) in windows), min(rows.start for _, (rows, _) in windows)
     x1, y1 = max(cols.stop for _, (_, cols) in windows), max(rows.stop for _, (rows, _) in windows)
     box = (x0, y0, x1, y1)
