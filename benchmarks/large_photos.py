@@ -4,15 +4,14 @@ A phone photo has 12 megapixels or more, while the fast mode paints 512 px. The 
 JPEG at a reduced scale (:func:`facestyle.image.io.load_image` with ``long_side``), shrinks it once
 with Pillow's ``reducing_gap`` (:func:`facestyle.image.io.resize_long_side`) and paints the photo it
 shrank. The baseline, measured in the same run and interleaved round by round, is the plain way: a
-full decode and a Lanczos resize from full size, done twice as a one-pass run once did (once for
-the output size, once more for the network).
+full decode, then a Lanczos resize from full size twice (one for the output size, one for the
+network's input, as a pipeline that resizes for each would).
 
-Photos: each bundled photo (examples/faces) enlarged to ``--megapixels`` (bicubic, with a little
-noise standing in for a sensor's detail) and saved as a JPEG at quality 92, so the decoder has a
-phone photo's amount of data. Printed per photo and as medians: seconds to read and shrink (plain,
-product, ratio), the largest and mean difference of the two 512 px photos in grey levels, and
-``stylize(method="fast")`` from the file against the same run on the photo already at 512 px (the
-floor: what the rest of the run costs).
+Photos: each bundled photo (examples/faces) enlarged to ``--megapixels`` as a JPEG
+(``phone_photos.phone_jpeg``), so the decoder has a phone photo's amount of data. Printed per photo
+and as medians: seconds to read and shrink (plain, facestyle, ratio), the largest and mean
+difference of the two shrunk photos in grey levels, and ``stylize(method="fast")`` from the file
+against the same run on the photo already shrunk (the floor: what the rest of the run costs).
 
     python benchmarks/large_photos.py              # 10 photos, 12 MP, 5 rounds
     python benchmarks/large_photos.py --quick      # 2 photos, 2 rounds
@@ -43,28 +42,23 @@ sys.path.insert(0, str(ROOT / "src"))
 import naming  # noqa: E402
 
 from facestyle import stylize  # noqa: E402
-from facestyle.image.io import load_image, resize_long_side  # noqa: E402
+from facestyle.image.io import load_image, resize_long_side, size_at_long_side  # noqa: E402
+from phone_photos import phone_jpeg  # noqa: E402
 
 PHOTOS = sorted((ROOT / "examples" / "faces").glob("*.jpg"))
 PAINTING = ROOT / "src" / "facestyle" / "web" / "paintings" / "great-wave.jpg"
 
 
 def phone_photo(source: Path, megapixels: float, folder: Path) -> Path:
-    """``source`` enlarged to about ``megapixels`` with mild noise, as a quality-92 JPEG."""
-    image = load_image(source)
-    scale = (megapixels * 1e6 / (image.width * image.height)) ** 0.5
-    size = (round(image.width * scale), round(image.height * scale))
-    big = np.asarray(image.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
-    big += np.random.default_rng(0).normal(0.0, 4.0, big.shape).astype(np.float32)
     path = folder / f"{source.stem}.jpg"
-    Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(path, quality=92)
+    path.write_bytes(phone_jpeg(source, megapixels))
     return path
 
 
 def plain(path: Path, size: int) -> Image.Image:
     """Full decode, then Lanczos from full size, twice (the second result is the one painted)."""
     image = load_image(path)
-    target = resize_long_side(image, size).size  # for the size only
+    target = size_at_long_side(image.size, size)
     resized = [image.resize(target, Image.Resampling.LANCZOS) for _ in range(2)]
     return resized[-1]
 
@@ -116,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(row)
             print(f"{path.stem}: read and shrink {row['plain_s']:.3f} → {row['product_s']:.3f} s "
                   f"({row['read_ratio']:.2f}×), differences max {row['max_difference']} mean "
-                  f"{row['mean_difference']:.2f}; fast run {row['run_s']:.3f} s (at 512 px already: "
+                  f"{row['mean_difference']:.2f}; fast run {row['run_s']:.3f} s (at {args.size} px already: "
                   f"{row['floor_s']:.3f} s)", flush=True)
     summary = {key: statistics.median(row[key] for row in rows)
                for key in ("plain_s", "product_s", "read_ratio", "run_s", "floor_s", "mean_difference")}
@@ -124,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"medians over {len(rows)} photos of {args.megapixels:g} MP: read and shrink "
           f"{summary['plain_s']:.3f} s plain, {summary['product_s']:.3f} s facestyle "
           f"({summary['read_ratio']:.2f}×); fast run from the file {summary['run_s']:.3f} s against "
-          f"{summary['floor_s']:.3f} s from a 512 px photo; differences at most {summary['max_difference']} "
+          f"{summary['floor_s']:.3f} s from a {args.size} px photo; differences at most {summary['max_difference']} "
           f"grey levels (mean {summary['mean_difference']:.2f})")
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),

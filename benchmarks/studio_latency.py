@@ -5,7 +5,7 @@ engine) and does what the page does when Start is pressed: posts the job (the ph
 a gallery painting, a quality), follows the job's event stream until an event says a preview is
 there, then fetches that preview. The time from the start of the post to the preview's last byte
 is the latency a person sees; the post's own time (upload checks, decoding, the stored copy) is
-printed besides. A ``balanced`` job is cancelled once its first picture (the fast painting) is
+printed besides, and its parts timed alone (decode, shrink to the print size, PNG at level 1 and 6). A ``balanced`` job is cancelled once its first picture (the fast painting) is
 there; each fast result is painted again at strength 0.6 from its stored photo, as the page does
 when the Strength slider moves (``from_job``, no upload).
 
@@ -36,9 +36,7 @@ import time
 from pathlib import Path
 
 import httpx
-import numpy as np
 import torch
-from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -46,9 +44,11 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import naming  # noqa: E402
 
-from facestyle.image.io import load_image  # noqa: E402
+from facestyle.image.io import resize_long_side  # noqa: E402
 from facestyle.web import uploads  # noqa: E402
+from facestyle.web.config import StudioConfig  # noqa: E402
 from facestyle.web.routes import events  # noqa: E402
+from phone_photos import phone_jpeg  # noqa: E402
 
 PHOTO = ROOT / "examples" / "faces" / "face_14_older_man_pixabay2442565.jpg"
 STYLE_ID = "great-wave"
@@ -56,18 +56,6 @@ QUALITIES = ("fast", "balanced")
 #: The Strength slider moved on a fast result: the same job again at strength 0.6 from its stored photo.
 RERENDER = "fast, strength slider"
 VARIANTS = ("studio", "baseline")
-
-
-def phone_jpeg(source: Path, megapixels: float) -> bytes:
-    """``source`` enlarged to about ``megapixels`` with mild noise, as quality-92 JPEG bytes."""
-    image = load_image(source)
-    scale = (megapixels * 1e6 / (image.width * image.height)) ** 0.5
-    size = (round(image.width * scale), round(image.height * scale))
-    big = np.asarray(image.resize(size, Image.Resampling.BICUBIC), dtype=np.float32)
-    big += np.random.default_rng(0).normal(0.0, 4.0, big.shape).astype(np.float32)
-    out = io.BytesIO()
-    Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(out, format="JPEG", quality=92)
-    return out.getvalue()
 
 
 def first_picture(client: httpx.Client, quality: str, *, photo: bytes | None = None, from_job: str | None = None,
@@ -117,11 +105,31 @@ def first_picture(client: httpx.Client, quality: str, *, photo: bytes | None = N
     return {"seconds": seconds, "post_seconds": posted, "status": job["status"], "id": job["id"]}
 
 
+def upload_parts(photo: bytes, long_side: int, rounds: int) -> dict:
+    """Seconds of the post's own parts, each timed alone (median of ``rounds``): decoding the upload,
+    shrinking it to ``long_side``, and writing that copy as PNG at zlib level 1 and 6, with the sizes."""
+    times: dict[str, list[float]] = {"decode_s": [], "shrink_s": [], "store_level_1_s": [], "store_level_6_s": []}
+    sizes = {}
+    for _ in range(rounds):
+        started = time.perf_counter()
+        image = uploads.sniff_image(photo, what="photo", max_pixels=10**9)
+        times["decode_s"].append(time.perf_counter() - started)
+        started = time.perf_counter()
+        image = resize_long_side(image, long_side) if max(image.size) > long_side else image
+        times["shrink_s"].append(time.perf_counter() - started)
+        for level in (1, 6):
+            out = io.BytesIO()
+            started = time.perf_counter()
+            image.save(out, format="PNG", compress_level=level)
+            times[f"store_level_{level}_s"].append(time.perf_counter() - started)
+            sizes[f"store_level_{level}_bytes"] = out.tell()
+    return {**{key: statistics.median(values) for key, values in times.items()}, **sizes}
+
+
 def serve(data: Path):
     import uvicorn
 
     from facestyle.web.app import create_app
-    from facestyle.web.config import StudioConfig
 
     app = create_app(StudioConfig(data_dir=data))
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
@@ -186,11 +194,18 @@ def main(argv: list[str] | None = None) -> int:
                   f"(post {entry['studio']['post_seconds']:.2f} s); stored at level 6, stream at 0.25 s: "
                   f"{entry['baseline']['seconds']:.2f} s (post {entry['baseline']['post_seconds']:.2f} s): "
                   f"{entry['ratio']:.2f}×")
+    largest = StudioConfig(data_dir=Path(tempfile.gettempdir())).largest_size
+    parts = {name: upload_parts(photo, largest, max(rounds, 3)) for name, photo in photos.items()}
+    for name, part in parts.items():
+        print(f"{name}, the post's parts alone: decode {part['decode_s']:.3f} s, shrink to {largest} px "
+              f"{part['shrink_s']:.3f} s, store as PNG {part['store_level_1_s']:.3f} s at level 1 "
+              f"({part['store_level_1_bytes'] / 1e6:.2f} MB), {part['store_level_6_s']:.3f} s at level 6 "
+              f"({part['store_level_6_bytes'] / 1e6:.2f} MB)")
     report = {
         "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
         "megapixels": args.megapixels, "rounds": rounds, "wall_seconds": time.time() - started,
-        "summary": summary, "rows": rows,
+        "summary": summary, "upload_parts": parts, "rows": rows,
     }
     files.folder.mkdir(parents=True, exist_ok=True)
     path = files.file(".json")
