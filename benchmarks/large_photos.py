@@ -22,9 +22,6 @@ Writes ``benchmarks/results/large_photos-<machine>-<commit>.json``.
 from __future__ import annotations
 
 import argparse
-import datetime
-import json
-import os
 import statistics
 import sys
 import tempfile
@@ -32,7 +29,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-import torch
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -120,16 +116,9 @@ def main(argv: list[str] | None = None) -> int:
           f"({summary['read_ratio']:.2f}×); fast run from the file {summary['run_s']:.3f} s against "
           f"{summary['floor_s']:.3f} s from a {args.size} px photo; differences at most {summary['max_difference']} "
           f"grey levels (mean {summary['mean_difference']:.2f})")
-    report = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
-        "size": args.size, "megapixels": args.megapixels, "rounds": rounds,
-        "wall_seconds": time.time() - started, "summary": summary, "rows": rows,
-    }
-    files.folder.mkdir(parents=True, exist_ok=True)
-    path = files.file(".json")
-    path.write_text(json.dumps(report, indent=1))
-    print(f"results: {path}")
+    files.write_json({"size": args.size, "megapixels": args.megapixels, "rounds": rounds,
+                      "wall_seconds": time.time() - started, "summary": summary, "rows": rows},
+                     commit=commit, machine=machine)
     return 0
 
 

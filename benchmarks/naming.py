@@ -7,6 +7,7 @@ which machine (BENCHMARKS.md's machines table lists the ids).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import re
@@ -99,6 +100,21 @@ class Results:
     def file(self, suffix: str) -> Path:
         """``suffix`` such as ``".json"`` or ``"-sheet.jpg"``."""
         return self.folder / f"{self.stem}{suffix}"
+
+    def write_json(self, report: dict, *, commit: str, machine: str) -> Path:
+        """``report`` after the run's date (UTC), commit, machine, CPU count and torch threads, as
+        ``<stem>.json``; prints and returns its path."""
+        import datetime
+
+        import torch
+
+        head = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+                "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": torch.get_num_threads()}
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.file(".json")
+        path.write_text(json.dumps({**head, **report}, indent=1))
+        print(f"results: {path}")
+        return path
 
 
 def results_for(benchmark: str, machine: str, commit: str, folder: Path = RESULTS, quick: bool = False) -> Results:

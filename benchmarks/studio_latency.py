@@ -24,10 +24,8 @@ Writes ``benchmarks/results/studio_latency-<machine>-<commit>.json``.
 from __future__ import annotations
 
 import argparse
-import datetime
 import io
 import json
-import os
 import statistics
 import sys
 import tempfile
@@ -36,7 +34,6 @@ import time
 from pathlib import Path
 
 import httpx
-import torch
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -201,16 +198,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{part['shrink_s']:.3f} s, store as PNG {part['store_level_1_s']:.3f} s at level 1 "
               f"({part['store_level_1_bytes'] / 1e6:.2f} MB), {part['store_level_6_s']:.3f} s at level 6 "
               f"({part['store_level_6_bytes'] / 1e6:.2f} MB)")
-    report = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
-        "commit": commit, "machine": machine, "cpu_count": os.cpu_count(), "threads": torch.get_num_threads(),
-        "megapixels": args.megapixels, "rounds": rounds, "wall_seconds": time.time() - started,
-        "summary": summary, "upload_parts": parts, "rows": rows,
-    }
-    files.folder.mkdir(parents=True, exist_ok=True)
-    path = files.file(".json")
-    path.write_text(json.dumps(report, indent=1))
-    print(f"results: {path}")
+    files.write_json({"megapixels": args.megapixels, "rounds": rounds, "wall_seconds": time.time() - started,
+                      "summary": summary, "upload_parts": parts, "rows": rows},
+                     commit=commit, machine=machine)
     return 0
 
 
