@@ -4,6 +4,7 @@ import io
 import json
 import os
 
+import numpy as np
 import pytest
 from PIL import Image
 
@@ -31,6 +32,23 @@ def test_run_writes_image_log_plot_and_intermediates(tmp_path, face_path, style_
     assert rows[0].startswith("step,seconds,") and len(rows) == 5
     assert read_image(tmp_path / "costs.png").format == "PNG"
     assert "J=" in err
+
+
+def test_save_masks_draws_the_face_regions_over_the_painted_photo(tmp_path, face_path, style_path, capsys):
+    out, masks = tmp_path / "portrait.png", tmp_path / "masks.png"
+    code, _, err = run_cli(
+        ["run", str(face_path), str(style_path), "-o", str(out), "--method", "fast", "--size", "64",
+         "--save-masks", str(masks)],
+        capsys,
+    )
+    assert code == 0, err
+    overlay, painted = read_image(masks).convert("RGB"), read_image(out)
+    # The photo the run painted, at the run's size, with the legend strip under it.
+    assert overlay.width == painted.width and overlay.height > painted.height
+    top = np.asarray(overlay.crop((0, 0, *painted.size)), dtype=np.int16)
+    photo = np.asarray(read_image(face_path).convert("RGB").resize(painted.size), dtype=np.int16)
+    # Region colours tint the photo: close to it in layout, not equal to it.
+    assert 5 < np.abs(top - photo).mean() < 100
 
 
 def test_json_log(tmp_path, face_path, style_path, capsys):
