@@ -29,8 +29,8 @@ MAX_PIXELS = 100_000_000
 MIN_SIDE = 16
 #: A reduction by 2 × this factor or more first shrinks by a whole factor (Pillow's ``reduce``, a
 #: box filter), then resamples with Lanczos from at least this many times the target size. Pillow
-#: documents the result at 3 as indistinguishable from Lanczos all the way in most cases; a
-#: 12-megapixel photo reaches 512 px about 2.5 times sooner, a few grey levels apart
+#: documents the result at 3 as indistinguishable from Lanczos all the way in most cases: a
+#: 12-megapixel photo shrunk to 512 px this way is at most 2–3 grey levels from Lanczos all the way
 #: (BENCHMARKS.md#large-photos). A photo under 6 times the target size is resized exactly as without.
 REDUCING_GAP = 3.0
 #: Extensions an output may have; the format follows the extension.
